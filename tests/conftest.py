@@ -1,0 +1,24 @@
+"""Shared fixtures: the example filing and paths."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "shanghai-2020.json"
+DEFAULT_TEMPLATE = ROOT / "workbook_templates" / "绩效目标表模板.xlsx"
+
+
+@pytest.fixture
+def example_data() -> dict:
+    return json.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def example_filing(example_data):
+    from xlgoals import Filing
+
+    return Filing.model_validate(example_data)

@@ -1,0 +1,86 @@
+"""Safe file handling: recognise what an input really is, and write outputs atomically.
+
+Every entry point opens inputs through :func:`check_workbook` and writes through
+:func:`atomic_output`, so a wrong file gets one clear message and a failed run leaves no
+half-written output and never touches an input.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import InputFileError, OutputFileError
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def check_workbook(path: str | Path) -> Path:
+    """The path of a readable .xlsx/.xlsm package, or an :class:`InputFileError` saying what it is."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError("文件不存在，请检查路径。", path)
+    if not path.is_file():
+        raise InputFileError("这不是一个文件，请指定 .xlsx 工作簿。", path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            rest = handle.read(1 << 20) if head == _OLE_MAGIC else b""
+    except OSError:
+        raise InputFileError("无法读取文件，请确认文件未被占用且有读取权限。", path) from None
+    if not head:
+        raise InputFileError("文件是空的，请重新导出或重新保存后再试。", path)
+    if head == _OLE_MAGIC:
+        if _ENCRYPTION_MARK in rest:
+            raise InputFileError("工作簿设置了打开密码（已加密），请在 Excel 中取消密码后另存为 .xlsx 再试。", path)
+        raise InputFileError("这是旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后再试。", path)
+    if head[:4] != _ZIP_MAGIC or not zipfile.is_zipfile(path):
+        raise InputFileError("不是 Excel 工作簿（.xlsx），请选择由绩效目标表模板填写的 .xlsx 文件。", path)
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InputFileError("文件已损坏，无法打开，请重新保存或重新发送后再试。", path) from None
+    if "xl/workbook.xml" not in names:
+        if "content.xml" in names:
+            raise InputFileError("这是 OpenDocument（.ods）表格，请另存为 .xlsx 后再试。", path)
+        raise InputFileError("不是 Excel 工作簿（.xlsx），请选择由绩效目标表模板填写的 .xlsx 文件。", path)
+    return path
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    a, b = Path(a), Path(b)
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+@contextmanager
+def atomic_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
+    path = Path(path)
+    for source in inputs:
+        if same_file(path, source) or Path(path).resolve() == Path(source).resolve():
+            raise OutputFileError("输出文件与输入文件相同，请另选输出文件名，以免覆盖原文件。", path)
+    if not path.parent.is_dir():
+        raise OutputFileError("输出目录不存在，请先创建目录或另选位置。", path)
+    if path.is_dir():
+        raise OutputFileError("输出路径是一个目录，请指定文件名。", path)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        yield temp
+        os.replace(temp, path)
+    except PermissionError:
+        raise OutputFileError("无法写入输出文件，它可能正在 Excel 中打开，请关闭后再试。", path) from None
+    finally:
+        temp.unlink(missing_ok=True)

@@ -1,0 +1,152 @@
+"""Indicator frameworks as data: the built-in TOML files and a unit's own.
+
+A framework names the level-1 → level-2 tree, the choices of the form's drop-downs, the standard
+rows per 绩效类型, and the vocabulary of target values. The template, the checks and the filler
+all follow from it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import InputFileError
+
+_HERE = Path(__file__).parent
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Labels(_Data):
+    """Headers of the indicator table's four columns."""
+
+    level1: str
+    level2: str
+    level3: str
+    target: str
+
+
+class Choices(_Data):
+    categories: tuple[str, ...]
+    performance_types: tuple[str, ...]
+
+
+class Level1(_Data):
+    name: str
+    children: tuple[str, ...]
+    required: bool = True
+    required_children: tuple[str, ...] = ()
+
+
+class StandardRow(_Data):
+    """A row every project of the listed 绩效类型 carries (all types when none are listed)."""
+
+    level1: str
+    level2: str
+    level3: str
+    target: str
+    performance_types: tuple[str, ...] = ()
+
+    def applies_to(self, performance_type: str | None) -> bool:
+        return not self.performance_types or performance_type in self.performance_types
+
+
+class Vocabulary(_Data):
+    units: tuple[str, ...] = ()
+    qualitative_words: tuple[str, ...] = ()
+
+
+class Framework(_Data):
+    id: str
+    name: str
+    budget_heading: str = "项目资金情况"
+    labels: Labels
+    choices: Choices
+    level1: tuple[Level1, ...] = Field(min_length=1)
+    standard_rows: tuple[StandardRow, ...] = ()
+    vocabulary: Vocabulary = Vocabulary()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Framework:
+        tree = self.tree()
+        if len(tree) != len(self.level1):
+            raise ValueError("一级目标名称重复")
+        for node in self.level1:
+            if len(set(node.children)) != len(node.children):
+                raise ValueError(f"“{node.name}”下的二级目标重复")
+            if not set(node.required_children) <= set(node.children):
+                raise ValueError(f"“{node.name}”的必填二级目标不在其下级列表中")
+        for row in self.standard_rows:
+            if row.level2 not in tree.get(row.level1, ()):
+                raise ValueError(f"标准指标“{row.level3}”的一级/二级目标不在框架中")
+            if not set(row.performance_types) <= set(self.choices.performance_types):
+                raise ValueError(f"标准指标“{row.level3}”的绩效类型不在绩效类型列表中")
+        return self
+
+    def tree(self) -> dict[str, tuple[str, ...]]:
+        """Level-1 name → its level-2 names, in framework order."""
+        return {node.name: node.children for node in self.level1}
+
+    def parent_of(self, level2: str) -> str | None:
+        """The level-1 goal a level-2 name belongs to, if the name is in the framework."""
+        for node in self.level1:
+            if level2 in node.children:
+                return node.name
+        return None
+
+    def standard_rows_for(self, performance_type: str | None) -> list[StandardRow]:
+        return [row for row in self.standard_rows if row.applies_to(performance_type)]
+
+
+_registered: dict[str, Framework] = {}
+
+
+@cache
+def builtin_ids() -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in _HERE.glob("*.toml")))
+
+
+def register_framework(framework: Framework) -> Framework:
+    """Make a unit's own framework (read from a file or a workbook) known by its id."""
+    if framework.id in builtin_ids():
+        raise InputFileError(f"自定义指标框架不能使用内置框架的编号“{framework.id}”，请改用其他编号。")
+    _registered[framework.id] = framework
+    return framework
+
+
+def load_framework(ref: str | Path) -> Framework:
+    """A framework by id (built-in or registered) or a unit's own TOML file by path."""
+    if str(ref) in _registered:
+        return _registered[str(ref)]
+    if str(ref) in builtin_ids():
+        return _load(_HERE / f"{ref}.toml")
+    return register_framework(_load(Path(ref).resolve()))
+
+
+def parse_framework(text: str, origin: str | Path) -> Framework:
+    """A framework from TOML text; ``origin`` names it in the error a user sees."""
+    try:
+        return Framework.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as error:
+        raise InputFileError(f"指标框架文件不是有效的 TOML（{error}），请检查文件格式。", origin) from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputFileError(f"指标框架文件内容有误（{where}：{first['msg']}），请对照内置框架修改。", origin) from None
+
+
+@cache
+def _load(path: Path) -> Framework:
+    if not path.is_file():
+        known = "、".join(builtin_ids())
+        raise InputFileError(f"找不到指标框架（内置框架：{known}），请检查名称或文件路径。", path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InputFileError("无法读取指标框架文件，请确认它是 UTF-8 编码的 TOML 文件。", path) from None
+    return parse_framework(text, path)

@@ -1,0 +1,54 @@
+"""Opens any input the commands accept (a workbook or a filing's JSON) as a :class:`Filing`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import InputFileError
+from .fileio import WORKBOOK_SUFFIXES
+from .model import Filing
+
+
+def read_filing(path: str | Path) -> Filing:
+    """A filing from a template workbook (.xlsx/.xlsm) or a JSON file in the model's shape."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        return read_json(path)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES or path.suffix.lower() in (".xls", ".ods"):
+        from .workbook.reader import load_filing
+
+        return load_filing(path)
+    raise InputFileError("不支持的文件类型，请提供 .xlsx 工作簿或 .json 文件。", path)
+
+
+def read_json(path: Path) -> Filing:
+    if not path.is_file():
+        raise InputFileError("文件不存在，请检查路径。", path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        raise InputFileError("无法以 UTF-8 读取该 JSON 文件，请检查文件编码。", path) from None
+    try:
+        filing = Filing.model_validate_json(text)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "文件"
+        if first["type"] == "json_invalid":
+            raise InputFileError("不是有效的 JSON，请检查文件内容。", path) from None
+        raise InputFileError(f"JSON 内容与绩效目标表的格式不符（{where}：{first['msg']}），"
+                             "请对照 xlgoals 的 JSON 格式修改。", path) from None
+    return filing.model_copy(update={"source": str(path)})
+
+
+def combine(filings: Sequence[Filing], paths: Sequence[Path]) -> Filing:
+    """One filing from several inputs of the same unit, year and framework."""
+    first = filings[0]
+    for filing, path in zip(filings[1:], paths[1:]):
+        if (filing.unit, filing.year, filing.framework) != (first.unit, first.year, first.framework):
+            raise InputFileError(f"与第一个文件的单位、年度或指标框架不同（{filing.unit} {filing.year}），"
+                                 "请分开处理。", path)
+    projects = [project for filing in filings for project in filing.projects]
+    return first.model_copy(update={"projects": projects})

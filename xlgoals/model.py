@@ -1,0 +1,141 @@
+"""The typed model of a filing: one unit's 绩效目标表 for one budget year.
+
+Field names are DOMAIN.md's. Every field is validated through :mod:`xlgoals.values`, so a
+value that cannot be read (an amount typed as "九百万", a date typed as "年初") is kept as its
+text for the checks to report. Values read from a workbook carry a :class:`Source`, which is
+not part of the JSON shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from .targets import Target, parse_target
+from .values import clean_text, to_amount, to_date, to_year, to_yes_no
+
+Text = Annotated[str | None, BeforeValidator(clean_text)]
+Amount = Annotated[Decimal | str | None, BeforeValidator(to_amount)]
+DateValue = Annotated[dt.date | str | None, BeforeValidator(to_date)]
+YesNo = Annotated[bool | str | None, BeforeValidator(to_yes_no)]
+Year = Annotated[int | str | None, BeforeValidator(to_year)]
+
+
+def _to_target(value: Any) -> Target | None:
+    """A target from its written text, a number, a Target, or an exported Target dict."""
+    if isinstance(value, Target) or value is None:
+        return value
+    if isinstance(value, dict):
+        value = value.get("raw")
+    target = parse_target(value)
+    return target if target.raw else None
+
+
+TargetValue = Annotated[Target | None, BeforeValidator(_to_target)]
+
+
+class Source(BaseModel):
+    """Where a project was read from: file, sheet, and the cell of each field path."""
+
+    file: str | None = None
+    sheet: str
+    cells: dict[str, str] = Field(default_factory=dict)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def __eq__(self, other: object) -> bool:
+        """Equal content: provenance (fields excluded from the JSON, like ``source``) does not count."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name)
+                   for name, info in type(self).model_fields.items() if not info.exclude)
+
+    __hash__ = None  # mutable models
+
+
+class Budget(_Model):
+    """The four amounts of the form, in yuan."""
+
+    total: Amount = None
+    current_year: Amount = None
+    prior_year_budget: Amount = None
+    prior_year_executed: Amount = None
+
+
+class Indicator(_Model):
+    """One row of the indicator table: three levels of goal and the target value."""
+
+    level1: Text = None
+    level2: Text = None
+    level3: Text = None
+    target: TargetValue = None
+
+    def is_empty(self) -> bool:
+        return not (self.level1 or self.level2 or self.level3 or self.target)
+
+
+class Project(_Model):
+    """One 绩效目标表. ``unit`` and ``year`` default to the filing's."""
+
+    unit: Text = None
+    year: Year = None
+    name: Text = None
+    category: Text = None
+    start_date: DateValue = None
+    end_date: DateValue = None
+    government_procurement: YesNo = None
+    performance_type: Text = None
+    overview: Text = None
+    basis: Text = None
+    necessity: Text = None
+    safeguards: Text = None
+    implementation_plan: Text = None
+    objectives: Text = None
+    budget: Budget = Field(default_factory=Budget)
+    indicators: list[Indicator] = Field(default_factory=list)
+    source: Source | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _drop_empty_rows(self) -> Project:
+        """A row with nothing in it is no indicator (the reader skips such rows too)."""
+        if any(indicator.is_empty() for indicator in self.indicators):
+            self.indicators = [indicator for indicator in self.indicators if not indicator.is_empty()]
+        return self
+
+    def cell(self, field: str) -> tuple[str | None, str | None]:
+        """The (sheet, cell) a field path such as ``budget.total`` was read from, if known."""
+        if self.source is None:
+            return None, None
+        return self.source.sheet, self.source.cells.get(field)
+
+
+class Filing(_Model):
+    """A unit's filing for one budget year: the cover data and its projects."""
+
+    unit: Text = None
+    year: Year = None
+    framework: str = "shanghai-2020"
+    department: Text = None
+    contact: Text = None
+    phone: Text = None
+    projects: list[Project] = Field(default_factory=list)
+    source: str | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _inherit_unit_and_year(self) -> Filing:
+        for project in self.projects:
+            if project.unit is None:
+                project.unit = self.unit
+            if project.year is None:
+                project.year = self.year
+        return self
+
+
+def filing_json_schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`Filing` as exported (serialisation mode)."""
+    return Filing.model_json_schema(mode="serialization")

@@ -1,0 +1,167 @@
+"""Reads a filled template into a :class:`~xlgoals.model.Filing`, on the fast values path.
+
+python-calamine reads cell values (not styles) far faster than openpyxl; positions come from
+:mod:`xlgoals.layout`. Raw cell values go straight into the model, whose validators do all the
+coercion, and each project remembers the cell of every field it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+
+from .. import layout
+from ..errors import InputFileError
+from ..fileio import check_workbook
+from ..frameworks import Framework, builtin_ids, load_framework, register_framework
+from ..model import Filing, Project
+
+Grid = list[list[Any]]
+
+
+@dataclass
+class WorkbookContent:
+    """The cell values of a template workbook, by sheet, with its metadata."""
+
+    path: Path
+    meta: dict[str, Any]
+    framework: Framework
+    cover: Grid
+    project_sheets: dict[str, Grid]
+    other_sheets: list[str] = field(default_factory=list)
+
+
+def load_filing(path: str | Path, *, framework: str | None = None) -> Filing:
+    """The filing in a workbook made from the template; ``framework`` insists on one framework."""
+    content = read_workbook(path, framework=framework)
+    cover = {spot.path: _value(content.cover, spot.cell) for spot in layout.COVER_SPOTS}
+    projects = []
+    for sheet, grid in content.project_sheets.items():
+        project = project_from_grid(grid, sheet, str(content.path))
+        if project is not None:
+            projects.append(project)
+    return Filing.model_validate({
+        "unit": cover["unit"] if cover["unit"] not in (None, "") else content.meta.get("unit"),
+        "year": cover["year"] if cover["year"] not in (None, "") else content.meta.get("year"),
+        "framework": content.framework.id,
+        "department": cover["department"],
+        "contact": cover["contact"],
+        "phone": cover["phone"],
+        "projects": projects,
+    }).model_copy(update={"source": str(content.path)})
+
+
+def read_workbook(path: str | Path, *, framework: str | None = None) -> WorkbookContent:
+    """All the cell values the toolkit needs, after checking the file is one of our templates."""
+    path = check_workbook(path)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:  # calamine raises assorted errors for a damaged package
+        raise InputFileError("文件已损坏或不是有效的 Excel 工作簿，请在 Excel 中打开并重新保存后再试。", path) from None
+    try:
+        names = book.sheet_names
+        if layout.META_SHEET not in names:
+            raise InputFileError("不是由绩效目标表模板填写的工作簿（缺少模板信息），"
+                                 "请用 xlgoals template 生成的模板填写后再试。", path)
+        meta = _read_meta(_grid(book, layout.META_SHEET, path))
+        version = str(meta.get("template_version", ""))
+        if version != layout.TEMPLATE_VERSION:
+            raise InputFileError(f"模板版本为“{version or '未知'}”，本工具需要第 {layout.TEMPLATE_VERSION} 版模板，"
+                                 "请用 xlgoals template 重新生成模板并把内容转过去。", path)
+        resolved = _framework(meta, path)
+        if framework is not None and framework != resolved.id:
+            raise InputFileError(f"工作簿使用的指标框架是“{resolved.id}”，不是要求的“{framework}”，"
+                                 "请使用对应框架的模板。", path)
+        cover = _grid(book, layout.COVER_SHEET, path) if layout.COVER_SHEET in names else []
+        project_sheets: dict[str, Grid] = {}
+        others: list[str] = []
+        for name in names:
+            if name in (layout.META_SHEET, layout.COVER_SHEET, layout.REPORT_SHEET):
+                continue
+            grid = _grid(book, name, path)
+            if is_project_grid(grid):
+                project_sheets[name] = grid
+            else:
+                others.append(name)
+    finally:
+        book.close()
+    return WorkbookContent(path, meta, resolved, cover, project_sheets, others)
+
+
+def is_project_grid(grid: Grid) -> bool:
+    """Whether a sheet carries the labels of this template version's project form."""
+    return all(_text(_value(grid, ref)) == text for ref, text in layout.PROJECT_SIGNATURE.items())
+
+
+def project_from_grid(grid: Grid, sheet: str, file: str | None = None) -> Project | None:
+    """The project on one form sheet, or None when none of its inputs is filled."""
+    data: dict[str, Any] = {"budget": {}}
+    cells: dict[str, str] = {}
+    for spot in layout.PROJECT_SPOTS:
+        value = _value(grid, spot.cell)
+        cells[spot.path] = spot.cell
+        if spot.path.startswith("budget."):
+            data["budget"][spot.path.removeprefix("budget.")] = value
+        else:
+            data[spot.path] = value
+    indicators = []
+    for row in range(layout.INDICATOR_FIRST_ROW, len(grid) + 1):
+        values = {name: _value(grid, layout.indicator_cell(name, row)) for name in layout.INDICATOR_COLUMNS}
+        if all(value in (None, "") for value in values.values()):
+            continue
+        for name in values:
+            cells[layout.indicator_path(len(indicators), name)] = layout.indicator_cell(name, row)
+        indicators.append(values)
+    data["indicators"] = indicators
+    filled = [data[spot.path] for spot in layout.INPUT_SPOTS if "." not in spot.path]
+    if not indicators and all(v in (None, "") for v in filled + list(data["budget"].values())):
+        return None
+    data["source"] = {"file": file, "sheet": sheet, "cells": cells}
+    return Project.model_validate(data)
+
+
+def _grid(book: python_calamine.CalamineWorkbook, name: str, path: Path) -> Grid:
+    try:
+        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception:
+        raise InputFileError(f"工作表“{name}”无法读取，文件可能已损坏，请在 Excel 中重新保存后再试。", path) from None
+
+
+def _value(grid: Grid, ref: str) -> Any:
+    row, column = layout.split_cell(ref)
+    if row > len(grid) or column > len(grid[row - 1]):
+        return None
+    value = grid[row - 1][column - 1]
+    return None if value == "" else value
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _read_meta(grid: Grid) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for row in grid:
+        key = _text(row[0]) if row else ""
+        value = row[1] if len(row) > 1 else None
+        if key == layout.META_FRAMEWORK_TEXT_KEY:
+            meta[key] = meta.get(key, "") + _text(value)
+        elif key:
+            meta[key] = value
+    return meta
+
+
+def _framework(meta: dict[str, Any], path: Path) -> Framework:
+    ref = _text(meta.get("framework"))
+    if meta.get(layout.META_FRAMEWORK_TEXT_KEY):
+        try:
+            framework = Framework.model_validate_json(meta[layout.META_FRAMEWORK_TEXT_KEY])
+        except ValueError:
+            raise InputFileError("工作簿内保存的指标框架已损坏，请用 xlgoals template 重新生成模板。", path) from None
+        return register_framework(framework)
+    if ref not in builtin_ids():
+        raise InputFileError(f"工作簿使用了未知的指标框架“{ref or '空'}”，请用 xlgoals template 重新生成模板。", path)
+    return load_framework(ref)
