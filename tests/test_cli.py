@@ -51,7 +51,7 @@ def test_export_json_is_the_model(seed_workbook, tmp_path):
     assert [p["name"] for p in data["projects"]] == [p["name"] for p in original["projects"]]
     assert data["projects"][2]["overview"] == original["projects"][2]["overview"]
     assert data["projects"][0]["budget"]["total"] == "9000000"
-    assert data["projects"][0]["indicators"][8]["target"] == {
+    assert data["projects"][0]["indicators"][6]["target"] == {
         "kind": "quantitative", "op": ">=", "value": "90000", "unit": "人", "raw": ">=90000人"}
 
 
@@ -65,8 +65,8 @@ def test_export_csv_opens_in_excel(seed_workbook, tmp_path):
     header, body = rows[0], rows[1:]
     original = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     assert len(body) == sum(len(p["indicators"]) for p in original["projects"])
-    assert header[1] == "项目名称" and "指标目标值" in header
-    assert body[0][1] == "灵活就业群体工会会员专项工作经费"
+    assert header[:3] == ["预算年度", "申报单位名称", "项目名称"] and "指标目标值" in header
+    assert body[0][:3] == ["2020", "上海市总工会", "灵活就业群体工会会员专项工作经费"]
     assert body[-1][header.index("指标目标值")] == "建立"
     assert body[1][header.index("指标目标值")] == "'=100%"  # never a formula in a spreadsheet
 

@@ -61,7 +61,7 @@ def test_protection_and_print_setup(template):
     wb = openpyxl.load_workbook(template)
     for ws in wb.worksheets:
         assert ws.protection.sheet and ws.protection.password, ws.title
-        assert ws.page_setup.paperSize == ws.PAPERSIZE_A4
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
         assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     ws = wb["项目3"]
     assert ws.print_title_rows == "$1:$2"

@@ -15,14 +15,14 @@ from .errors import XlgoalsError
 
 app = typer.Typer(
     name="xlgoals",
-    help="财政项目支出绩效目标表工具：生成模板、导入、导出。",
+    help="财政项目支出绩效目标表工具：生成模板、导入、校验、导出。",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def user_errors(command: Callable) -> Callable:
@@ -45,6 +45,17 @@ def user_errors(command: Callable) -> Callable:
 class ExportFormat(str, Enum):
     json = "json"
     csv = "csv"
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class CatalogueFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 class ImportFormat(str, Enum):
@@ -110,23 +121,94 @@ def export(
     out.print(f"已导出 {detail}：{output}")
 
 
+@app.command()
+def validate(
+    inputs: Annotated[list[Path], typer.Argument(help="要校验的工作簿（.xlsx）或 JSON")],
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="text：表格；json：结构化结果")] = ReportFormat.text,
+    annotate: Annotated[Path | None, typer.Option("--annotate", help="另存一份标注了问题单元格的工作簿")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="把结果写入文件（默认输出到屏幕）")] = None,
+) -> None:
+    """校验绩效目标表：列出每个问题及其单元格。退出码：0 无错误，1 有强制性错误，2 文件无法读取。"""
+    from .errors import InputFileError
+    from .fileio import atomic_output
+    from .rules import Report, load_settings, validate as run_validate
+
+    try:
+        settings = load_settings(rules) if rules else None
+        if annotate is not None and len(inputs) != 1:
+            raise InputFileError("--annotate 一次只能用于一个文件，请逐个校验。", annotate)
+    except XlgoalsError as error:
+        err.print(f"错误：{error}", markup=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    report, unreadable = Report(), 0
+    for path in inputs:
+        try:
+            single = run_validate(path, settings)
+        except XlgoalsError as error:
+            err.print(f"错误：{error}", markup=False, soft_wrap=True)
+            unreadable += 1
+            continue
+        report.findings += single.findings
+        report.files += single.files
+        if annotate is not None:
+            from .workbook.annotate import annotate_workbook
+
+            try:
+                annotate_workbook(path, single, annotate)
+            except XlgoalsError as error:
+                err.print(f"错误：{error}", markup=False, soft_wrap=True)
+                raise typer.Exit(error.exit_code) from None
+    if fmt is ReportFormat.json:
+        text = report.to_json()
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            with atomic_output(output, inputs=tuple(inputs)) as temp:
+                temp.write_text(text, encoding="utf-8")
+    elif report.files:
+        report.render(out)
+    if annotate is not None and report.files:
+        out.print(f"已另存标注后的工作簿：{annotate}")
+    raise typer.Exit(2 if unreadable else 0 if report.valid else 1)
+
+
+@app.command("rules")
+@user_errors
+def rules_(
+    fmt: Annotated[CatalogueFormat, typer.Option("--format", help="text、json 或 markdown")] = CatalogueFormat.text,
+) -> None:
+    """列出全部校验规则：代码、名称、级别和含义。"""
+    from .rules.catalogue_doc import catalogue_json, catalogue_markdown, render_catalogue
+
+    if fmt is CatalogueFormat.json:
+        sys.stdout.write(catalogue_json())
+    elif fmt is CatalogueFormat.markdown:
+        sys.stdout.write(catalogue_markdown())
+    else:
+        render_catalogue(out)
+
+
 def main() -> None:
     """Entry point of the ``xlgoals`` script: usage mistakes are reported in Chinese too."""
-    import click
+    try:  # typer ≥ 0.26 vendors click; older releases depend on it
+        from typer._click import exceptions as click_errors
+    except ImportError:
+        from click import exceptions as click_errors
 
     try:
         code = app(standalone_mode=False)
-    except click.exceptions.NoSuchOption as error:
+    except click_errors.NoSuchOption as error:
         code = _usage(f"没有选项 {error.option_name}")
-    except click.exceptions.MissingParameter as error:
+    except click_errors.MissingParameter as error:
         names = "、".join(error.param.opts) if error.param is not None and error.param.opts else "必填参数"
         code = _usage(f"缺少 {names}")
-    except click.exceptions.BadParameter as error:
+    except click_errors.BadParameter as error:
         name = "、".join(error.param.opts) if error.param is not None and error.param.opts else "参数"
-        code = _usage(f"{name} 的值无效（{error.message}）")
-    except click.exceptions.UsageError as error:
+        code = _usage(f"{name} 的值无效，请检查输入")
+    except click_errors.UsageError as error:
         code = _usage(f"命令用法有误（{error.message}）")
-    except click.exceptions.Abort:
+    except (KeyboardInterrupt, typer.Abort):
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -41,8 +41,10 @@ def check_workbook(path: str | Path) -> Path:
         if _ENCRYPTION_MARK in rest:
             raise InputFileError("工作簿设置了打开密码（已加密），请在 Excel 中取消密码后另存为 .xlsx 再试。", path)
         raise InputFileError("这是旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后再试。", path)
-    if head[:4] != _ZIP_MAGIC or not zipfile.is_zipfile(path):
+    if head[:4] != _ZIP_MAGIC:
         raise InputFileError("不是 Excel 工作簿（.xlsx），请选择由绩效目标表模板填写的 .xlsx 文件。", path)
+    if not zipfile.is_zipfile(path):
+        raise InputFileError("文件已损坏（可能没有传输完整），请让填报人重新发送或重新保存后再试。", path)
     try:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())

@@ -116,6 +116,7 @@ def project_from_grid(grid: Grid, sheet: str, file: str | None = None) -> Projec
             cells[layout.indicator_path(len(indicators), name)] = layout.indicator_cell(name, row)
         indicators.append(values)
     data["indicators"] = indicators
+    cells["indicators"] = f"A{layout.INDICATOR_HEADER_ROW}"  # findings about the table as a whole
     filled = [data[spot.path] for spot in layout.INPUT_SPOTS if "." not in spot.path]
     if not indicators and all(v in (None, "") for v in filled + list(data["budget"].values())):
         return None

@@ -1,0 +1,67 @@
+"""The rule engine: every check of the catalogue over a filing, findings pointing at cells.
+
+``validate`` is the one entry point the CLI, the ribbon and the Python API share.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..frameworks import load_framework
+from ..model import Filing, Project
+from . import budget, fields, filing, indicators, target_values  # noqa: F401  (registers the rules)
+from .registry import CATALOGUE, FAMILIES, SEVERITY_LABELS, Context, Issue, Rule
+from .report import Finding, Report
+from .settings import RuleSettings, load_settings, settings_from_dict
+
+__all__ = ["CATALOGUE", "FAMILIES", "SEVERITY_LABELS", "Finding", "Report", "Rule", "RuleSettings",
+           "load_settings", "validate", "check_filing"]
+
+
+def validate(source: Filing | str | Path, rules: RuleSettings | str | Path | dict[str, Any] | None = None) -> Report:
+    """Check a filing (or the workbook / JSON file at a path) and report every finding."""
+    from ..inputs import read_filing
+
+    filing = source if isinstance(source, Filing) else read_filing(source)
+    report = Report(check_filing(filing, _settings(rules)))
+    if filing.source:
+        report.files.append(filing.source)
+    return report
+
+
+def check_filing(filing: Filing, settings: RuleSettings | None = None) -> list[Finding]:
+    """The findings of every enabled rule, project by project, in the catalogue's order."""
+    settings = settings or RuleSettings()
+    framework = load_framework(filing.framework)
+    active = [(rule, Context(filing, framework, settings.params(rule)), settings.severity(rule))
+              for rule in CATALOGUE.values() if settings.enabled(rule)]
+    by_project: dict[int, list[Finding]] = {id(project): [] for project in filing.projects}
+    loose: list[Finding] = []
+    for rule, context, severity in active:
+        if rule.scope == "project":
+            for project in filing.projects:
+                for issue in rule.check(project, context):
+                    by_project[id(project)].append(_finding(rule, severity, issue, project, filing))
+        else:
+            for issue in rule.check(filing, context):
+                finding = _finding(rule, severity, issue, issue.project, filing)
+                (by_project[id(issue.project)] if issue.project is not None else loose).append(finding)
+    ordered = [finding for project in filing.projects for finding in by_project[id(project)]]
+    return ordered + loose
+
+
+def _finding(rule: Rule, severity: str, issue: Issue, project: Project | None, filing: Filing) -> Finding:
+    sheet, cell = project.cell(issue.field) if project is not None else (None, None)
+    file = project.source.file if project is not None and project.source else filing.source
+    return Finding(code=rule.code, severity=severity, sheet=sheet, cell=cell,
+                   project=project.name if project is not None else None, field=issue.field,
+                   value=issue.value, message=issue.message, file=file)
+
+
+def _settings(rules: RuleSettings | str | Path | dict[str, Any] | None) -> RuleSettings:
+    if rules is None or isinstance(rules, RuleSettings):
+        return rules or RuleSettings()
+    if isinstance(rules, dict):
+        return settings_from_dict(rules)
+    return load_settings(rules)

@@ -1,0 +1,141 @@
+"""Checks of 指标目标值: measurable, with units, percentages for rates, no template residue."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .. import layout
+from ..model import Indicator, Project
+from .indicators import row_name
+from .registry import Context, Issue, rule
+
+_RATE_RE = re.compile(r"(率|比|比例|比重)$|占比|满意度|满意率|百分比")
+_COUNT_RE = re.compile(r"(数|人数|次数|数量|个数|人次|户数|金额|规模|面积|场次|天数)$")
+_RESIDUE_RE = re.compile(r"\*\*|★|☆|[xX×]{2}|^(三级)?指标\s*\d*$|^指标名称$|^请填写|^示例")
+_SCALE_PREFIXES = ("万", "千", "百", "亿")
+# Words that state an intention rather than a measure; fine as a quality statement, vague for a count.
+VAGUE_WORDS = frozenset({"完成", "提升", "提高", "改善", "增强", "增加", "显著", "明显", "较高", "较好",
+                         "良好", "有所提升", "进一步提升", "逐步提升", "持续提升", "明显提升", "显著提升", "大幅提升"})
+NUMERIC_LEVEL2 = frozenset({"数量", "数量指标", "成本", "经济成本指标"})
+
+
+def is_rate(name: str | None) -> bool:
+    """A rate or ratio indicator (…率, …比, 占比, 满意度) needs a percentage."""
+    return bool(name and _RATE_RE.search(name))
+
+
+def expects_number(row: Indicator) -> bool:
+    return row.level2 in NUMERIC_LEVEL2 or bool(row.level3 and _COUNT_RE.search(row.level3))
+
+
+def is_residue(text: str | None) -> bool:
+    return bool(text and _RESIDUE_RE.search(text))
+
+
+@rule("target-residue", "模板占位符未替换", "error", family="targets",
+      meaning="指标名称或目标值里留有模板的占位内容（如 ≥**%、指标1、★），说明这一行没有真正填写。")
+def target_residue(project: Project, ctx: Context) -> Iterator[Issue]:
+    for index, row in enumerate(project.indicators):
+        if is_residue(row.level3):
+            yield Issue(layout.indicator_path(index, "level3"),
+                        f"第 {index + 1} 条指标的名称“{row.level3}”是模板占位内容，请填写实际指标。", row.level3)
+        if row.target is not None and is_residue(row.target.raw):
+            yield Issue(layout.indicator_path(index, "target"),
+                        f"{row_name(index, row)}的目标值“{row.target.raw}”是模板占位内容，请填写实际目标值。",
+                        row.target.raw)
+
+
+@rule("target-unparsed", "目标值无法识别", "error", family="targets",
+      meaning="目标值既不是“比较符号+数值+单位”（如 >=90%），也不是常用的定性词（如 合理、健全），"
+              "审核时无法判断是否可衡量；区间、日期、多个条件都应改写。")
+def target_unparsed(project: Project, ctx: Context) -> Iterator[Issue]:
+    for index, row in enumerate(project.indicators):
+        target = row.target
+        if target is not None and target.kind == "unparsed" and not is_residue(target.raw):
+            yield Issue(layout.indicator_path(index, "target"),
+                        f"{row_name(index, row)}的目标值“{target.raw}”无法识别，请写成如 >=90%、=100%、"
+                        ">=40家 的形式，或使用 合理、健全、规范 等定性词。", target.raw)
+
+
+@rule("target-unit-missing", "定量目标缺少单位", "error", family="targets",
+      meaning="定量目标值必须带计量单位，如 >=1650人、>=90分；只有数字无法判断衡量的是什么。")
+def target_unit_missing(project: Project, ctx: Context) -> Iterator[Issue]:
+    for index, row in enumerate(project.indicators):
+        target = row.target
+        if target is not None and target.kind == "quantitative" and not target.unit and not is_rate(row.level3):
+            yield Issue(layout.indicator_path(index, "target"),
+                        f"{row_name(index, row)}的目标值“{target.raw}”没有计量单位，请补上（如 人、家、分）。",
+                        target.raw)
+
+
+@rule("target-rate-not-percent", "比率类指标未用百分比", "error", family="targets",
+      meaning="名称为“…率”“…比”“占比”“满意度”的指标衡量的是比例，目标值必须是百分比（如 >=85%），"
+              "不能是“规范”等定性词或不带 % 的数字。")
+def target_rate_not_percent(project: Project, ctx: Context) -> Iterator[Issue]:
+    for index, row in enumerate(project.indicators):
+        target = row.target
+        if target is None or not is_rate(row.level3) or target.kind == "unparsed":
+            continue
+        if target.kind != "quantitative" or target.unit != "%":
+            yield Issue(layout.indicator_path(index, "target"),
+                        f"{row_name(index, row)}是比率类指标，目标值“{target.raw}”应为百分比，如 =100% 或 >=90%。",
+                        target.raw)
+
+
+@rule("target-percent-over-100", "百分比超过 100%", "error", family="targets", max_percent=100,
+      meaning="完成率、覆盖率、满意度等百分比目标不能超过 100%。")
+def target_percent_over_100(project: Project, ctx: Context) -> Iterator[Issue]:
+    limit = ctx.params["max_percent"]
+    for index, row in enumerate(project.indicators):
+        target = row.target
+        if target is not None and target.unit == "%" and target.value is not None and target.value > limit \
+                and target.op not in ("<", "<="):
+            yield Issue(layout.indicator_path(index, "target"),
+                        f"{row_name(index, row)}的目标值“{target.raw}”超过 {limit}%，请核对。", target.raw)
+
+
+@rule("target-vague", "应量化的指标用了笼统表述", "error", family="targets",
+      meaning="数量、成本等指标以及名称表明是人数、次数、金额的指标，应写明数值（如 >=12场），"
+              "不能只写“完成”“提升”之类的词。")
+def target_vague(project: Project, ctx: Context) -> Iterator[Issue]:
+    for index, row in enumerate(project.indicators):
+        target = row.target
+        if target is None or target.kind != "qualitative" or is_rate(row.level3):
+            continue
+        if target.raw in VAGUE_WORDS and expects_number(row):
+            yield Issue(layout.indicator_path(index, "target"),
+                        f"{row_name(index, row)}属于应量化的指标，目标值“{target.raw}”过于笼统，"
+                        "请写明数值和单位，如 >=12场。", target.raw)
+
+
+@rule("target-sign-missing", "定量目标缺少比较符号", "warning", family="targets",
+      meaning="定量目标值应写明比较符号（>=、<=、=），否则不清楚是下限、上限还是确数。")
+def target_sign_missing(project: Project, ctx: Context) -> Iterator[Issue]:
+    for index, row in enumerate(project.indicators):
+        target = row.target
+        if target is not None and target.kind == "quantitative" and target.op is None:
+            yield Issue(layout.indicator_path(index, "target"),
+                        f"{row_name(index, row)}的目标值“{target.raw}”没有比较符号，请写成如 >={target.raw}。",
+                        target.raw)
+
+
+@rule("target-unit-unknown", "计量单位不常见", "warning", family="targets",
+      meaning="目标值的计量单位不在指标框架的常用单位中，请确认没有写错（可在自定义框架中增加单位）。")
+def target_unit_unknown(project: Project, ctx: Context) -> Iterator[Issue]:
+    known = set(ctx.framework.vocabulary.units)
+    if not known:
+        return
+    for index, row in enumerate(project.indicators):
+        target = row.target
+        if target is None or target.kind != "quantitative" or not target.unit:
+            continue
+        if not _known_unit(target.unit, known):
+            yield Issue(layout.indicator_path(index, "target"),
+                        f"{row_name(index, row)}的计量单位“{target.unit}”不常见，请确认。", target.raw)
+
+
+def _known_unit(unit: str, known: set[str]) -> bool:
+    """人, 万人次 (scaled), 元/人 (compound) all count as known when their parts are."""
+    parts = unit.split("/")
+    return all(part in known or (part[:1] in _SCALE_PREFIXES and part[1:] in known) for part in parts)

@@ -1,0 +1,226 @@
+"""The grammar of 指标目标值 (target values): ``>=90000人``, ``=100%``, ``合理`` and their real variants.
+
+A target is parsed once, when a value enters the model, and the checks read the parsed parts.
+The grammar is deliberately strict: what it cannot read with certainty is ``unparsed`` (never a
+guess), so a reviewer's rule sees "cannot tell" instead of a wrong number. Parsing never raises:
+a bad cell is data for the checks. Only stdlib + pydantic, regexes compiled at import, because
+the Excel add-in starts a Python process on every ribbon press.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["DEFAULT_UNITS", "QUALITATIVE_WORDS", "Target", "parse_target"]
+
+Kind = Literal["quantitative", "qualitative", "unparsed"]
+Op = Literal[">=", "<=", "=", ">", "<"]
+
+# The units DOMAIN.md lists, for templates and frameworks. The parser accepts other units too.
+DEFAULT_UNITS: tuple[str, ...] = (
+    "%", "人", "人次", "家", "个", "次", "场", "天", "年", "月", "元", "万元", "亩", "公里", "辆", "座",
+    "分", "部", "期", "节", "门",
+)
+
+# Words of the qualitative scale. A target without digits that is one of these, or a short phrase
+# containing one (明显改善, 逐步提升, 持续有效), is qualitative. Single characters (是 否 高 好) are
+# included on purpose: in a phrase of at most 12 characters they still mark a qualitative statement.
+QUALITATIVE_WORDS: tuple[str, ...] = (
+    "合理", "健全", "规范", "有效", "是", "否", "及时", "完成", "提升", "建立", "创建", "弘扬", "改善",
+    "达标", "优良", "显著", "提高", "良好", "满意", "完善", "准确", "到位", "落实", "符合", "合格", "优秀",
+    "按时", "按期", "增强", "保障", "稳定", "安全", "明显", "较好", "较高", "高", "好",
+    "增加", "降低", "减少", "扩大", "促进", "加强", "完整", "齐全", "公开", "充分", "顺利", "正常", "可控",
+)
+
+MAX_PHRASE = 12  # longest qualitative phrase; longer prose in the value column is unparsed
+_MAX_UNIT = 6
+
+# Comparison signs as written → canonical op. Longest spellings first: the regex alternation
+# is ordered, so 大于等于 must be tried before 大于 and >= before >.
+_SIGNS: dict[str, str] = {
+    "大于或等于": ">=", "小于或等于": "<=",
+    "大于等于": ">=", "小于等于": "<=",
+    "不低于": ">=", "不少于": ">=", "不小于": ">=",
+    "不高于": "<=", "不多于": "<=", "不超过": "<=", "不大于": "<=",
+    "大于": ">", "高于": ">", "超过": ">", "小于": "<", "低于": "<",
+    ">=": ">=", "=>": ">=", "<=": "<=", "=<": "<=", "==": "=",
+    "≥": ">=", "≧": ">=", "⩾": ">=", "≤": "<=", "≦": "<=", "⩽": "<=", "═": "=",
+    "=": "=", ">": ">", "<": "<",
+}
+# Written after the quantity, only when no sign was written: 90%以上 means >=90%.
+_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("及以上", ">="), ("及以下", "<="), ("以上", ">="), ("以下", "<="), ("以内", "<="),
+)
+_YEAR_UNITS = frozenset({"年", "年度"})
+_UNIT_ALIASES = {"百分比": "%", "百分率": "%", "%": "%"}
+
+_SIGN = "|".join(re.escape(s) for s in sorted(_SIGNS, key=len, reverse=True))
+_NUM = r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
+_UNIT_CHARS = r"\u3400-\u4dbf\u4e00-\u9fffA-Za-z/·"
+_UNIT = rf"%|‰|[{_UNIT_CHARS}]{{1,{_MAX_UNIT}}}"
+# SIGN? NUMBER UNIT?  (>=90000人, 100%, =100)
+_NUMBER_FIRST = re.compile(rf"(?P<op>{_SIGN})?(?P<num>{_NUM})(?P<unit>{_UNIT})?")
+# UNIT SIGN NUMBER  (%=100, 人次>=10000). Lazy unit so 人次不少于100 splits before 不少于.
+_UNIT_FIRST = re.compile(rf"(?P<unit>%|‰|[{_UNIT_CHARS}]{{1,{_MAX_UNIT}}}?)(?P<op>{_SIGN})(?P<num>{_NUM})")
+
+# A unit-shaped tail that is really prose: deadlines (年底前), approximations (100余人, 左右),
+# ranges and mixtures (至, 或, 且), ordinals, comparison words, template placeholders (XX).
+_BAD_UNIT = re.compile(
+    r"[前后底初末旬内以左右约余多至到或及且和与并不第的之于超]|[xX×]{2}|^[/·]|[/·]$|^[/·]+$")
+_QUALITATIVE_SET = frozenset(QUALITATIVE_WORDS)
+_QUALITATIVE_WORD_RE = re.compile("|".join(sorted(QUALITATIVE_WORDS, key=len, reverse=True)))
+# Digits (any script), signs, percent and template residue: such text is no qualitative word.
+_NOT_QUALITATIVE = re.compile(r"\d|[<>=≥≧⩾≤≦⩽═%‰*★☆※#?]|[xX×]{2}")
+# Numbers spelt in Chinese that make a deadline or amount: 第四季度, 两年内, 提高一倍.
+_CHINESE_QUANTITY = re.compile(
+    r"第[零〇一二三四五六七八九十百千两]|[零〇一二三四五六七八九十两]个?(?:季度|月|年|日|号|周|天|倍|成|小时)")
+_DIGIT = re.compile(r"\d")
+_INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+_TO_ASCII = str.maketrans({"−": "-", "﹣": "-"})
+
+
+class Target(BaseModel):
+    """A parsed 指标目标值. `raw` is the source of truth; the rest is derived from it.
+
+    ``op`` is None when no comparison was written (``100人``): the parser does not guess one.
+    ``value`` is the number as written (``0.5`` for ``>=0.5万元``: units are not scaled).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Kind
+    op: Op | None = None
+    value: Decimal | None = None
+    unit: str | None = None
+    raw: str
+
+
+def _to_raw(text: object) -> str:
+    """The input as the person wrote it: numbers without a spurious ".0", no surrounding space."""
+    if type(text) is str:
+        return text.strip()
+    if text is None:
+        return ""
+    try:
+        if isinstance(text, float):
+            if not math.isfinite(text):
+                return str(text)
+            if text.is_integer():
+                return str(int(text))
+            text = Decimal(repr(text))  # 1e-07 → "0.0000001" below, not exponent notation
+        if isinstance(text, Decimal):
+            if not text.is_finite() or abs(text.adjusted()) > 100:
+                return str(text)
+            written = format(text, "f")
+            if "." in written and text == text.to_integral_value():
+                written = written.rstrip("0").rstrip(".")
+            return written
+        return str(text).strip()
+    except Exception:  # an object whose str() fails, an int too long to print: nothing to read
+        return ""
+
+
+def _decimal(digits: str) -> Decimal | None:
+    try:
+        return Decimal(digits.replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+_UNIT_VERDICTS: dict[str, str | None] = {}  # few distinct units in real data: remember each verdict
+
+
+def _unit(unit: str) -> str | None:
+    """The normalised unit, or None when the unit-shaped tail is prose. 百分比/百分率 → %; 百分点 stays."""
+    try:
+        return _UNIT_VERDICTS[unit]
+    except KeyError:
+        pass
+    if unit in _UNIT_ALIASES:
+        verdict = _UNIT_ALIASES[unit]
+    elif _BAD_UNIT.search(unit) or _QUALITATIVE_WORD_RE.search(unit):
+        verdict = None
+    else:
+        verdict = unit
+    if len(_UNIT_VERDICTS) < 4096:
+        _UNIT_VERDICTS[unit] = verdict
+    return verdict
+
+
+def _quantity(text: str) -> tuple[str | None, Decimal, str | None] | None:
+    """(op, value, unit) of a compact, normalised quantity, or None."""
+    op = None
+    if text[-1] in "上下内":
+        for suffix, suffix_op in _SUFFIXES:
+            if text.endswith(suffix):
+                text, op = text[: -len(suffix)], suffix_op
+                break
+    match = _NUMBER_FIRST.fullmatch(text) or _UNIT_FIRST.fullmatch(text)
+    if match is None:
+        return None
+    written_op, digits, unit = match.group("op", "num", "unit")
+    if written_op is not None:
+        if op is not None:  # >=100人以上: sign and suffix together are not read
+            return None
+        op = _SIGNS[written_op]
+    if unit is not None:
+        unit = _unit(unit)
+        if unit is None:
+            return None
+    value = _decimal(digits)
+    if value is None or (unit in _YEAR_UNITS and abs(value) >= 1000):  # 2020年: a date, not a duration
+        return None
+    return op, value, unit
+
+
+def _is_qualitative(text: str) -> bool:
+    if _NOT_QUALITATIVE.search(text) or _CHINESE_QUANTITY.search(text):
+        return False
+    if text in _QUALITATIVE_SET:
+        return True
+    return len(text) <= MAX_PHRASE and _QUALITATIVE_WORD_RE.search(text) is not None
+
+
+_validate = Target.__pydantic_validator__.validate_python  # skips __init__'s kwargs handling
+
+
+def _target(kind: Kind, raw: str, op: str | None = None, value: Decimal | None = None,
+            unit: str | None = None) -> Target:
+    return _validate({"kind": kind, "op": op, "value": value, "unit": unit, "raw": raw})
+
+
+@lru_cache(maxsize=8192)
+def _parse_raw(raw: str) -> Target:
+    """Cached on the text: real filings repeat a few dozen targets (=100%, 健全) thousands of times."""
+    try:
+        work = unicodedata.normalize("NFKC", raw)
+        if "−" in work or "﹣" in work:
+            work = work.translate(_TO_ASCII)
+        if " " in work or not work.isprintable():
+            work = _INVISIBLE.sub("", work)
+        if not work:
+            pass
+        elif _DIGIT.search(work):
+            parts = _quantity(work)
+            if parts is not None:
+                return _target("quantitative", raw, *parts)
+        elif _is_qualitative(work):
+            return _target("qualitative", raw)
+    except Exception:  # defensive: a grammar bug must not stop the reading of a workbook
+        pass
+    return _target("unparsed", raw)
+
+
+def parse_target(text: object) -> Target:
+    """Parse a target value; anything not read with certainty is ``kind="unparsed"``. Never raises.
+
+    Targets are frozen, so equal texts may return the same (cached) instance.
+    """
+    return _parse_raw(_to_raw(text))
