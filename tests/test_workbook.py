@@ -69,6 +69,16 @@ def test_more_rows_than_the_template_has(tmp_path):
     assert load_filing(write_filing(filing, tmp_path / "big.xlsx")) == filing
 
 
+def test_project_names_never_take_reserved_sheet_names(tmp_path):
+    filing = Filing.model_validate({"unit": "U", "year": 2021, "projects": [
+        {"name": "填报说明"}, {"name": "校验结果"}, {"name": "_xlgoals"}, {"name": "a" * 40}, {"name": "a" * 40}]})
+    path = write_filing(filing, tmp_path / "r.xlsx")
+    sheets = openpyxl.load_workbook(path).sheetnames
+    assert sheets[0] == "填报说明" and sheets[-1] == "_xlgoals" and len(set(sheets)) == len(sheets) == 7
+    assert all(len(name) <= 31 for name in sheets)
+    assert load_filing(path) == filing
+
+
 def test_formula_like_text_stays_text(tmp_path):
     filing = Filing.model_validate({"unit": "U", "year": 2021, "projects": [
         {"name": "=1+1", "overview": "+SUM(A1)", "indicators": [{"level3": "@x", "target": "=100%"}]}]})

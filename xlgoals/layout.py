@@ -16,6 +16,7 @@ COVER_SHEET = "填报说明"
 META_SHEET = "_xlgoals"
 REPORT_SHEET = "校验结果"
 DEFAULT_PROJECT_SHEET = "项目{n}"
+RESERVED_SHEETS = (COVER_SHEET, META_SHEET, REPORT_SHEET)  # no project sheet may take these names
 
 Kind = Literal["text", "long", "choice", "date", "amount", "yesno", "year", "title"]
 

@@ -188,12 +188,37 @@ def _is_qualitative(text: str) -> bool:
     return len(text) <= MAX_PHRASE and _QUALITATIVE_WORD_RE.search(text) is not None
 
 
-_validate = Target.__pydantic_validator__.validate_python  # skips __init__'s kwargs handling
+_FIELDS = tuple(Target.model_fields)
+_new = object.__new__
+_setattr = object.__setattr__
 
 
-def _target(kind: Kind, raw: str, op: str | None = None, value: Decimal | None = None,
-            unit: str | None = None) -> Target:
-    return _validate({"kind": kind, "op": op, "value": value, "unit": unit, "raw": raw})
+def _validated(kind: Kind, raw: str, op: str | None = None, value: Decimal | None = None,
+               unit: str | None = None) -> Target:
+    return Target.__pydantic_validator__.validate_python(
+        {"kind": kind, "op": op, "value": value, "unit": unit, "raw": raw})
+
+
+def _constructed(kind: Kind, raw: str, op: str | None = None, value: Decimal | None = None,
+                 unit: str | None = None) -> Target:
+    """What ``model_construct`` does, at twice the speed of validation: the parser's parts are
+    well-typed by construction, and building the model was half the cost of a parse."""
+    target = _new(Target)
+    _setattr(target, "__dict__", {"kind": kind, "op": op, "value": value, "unit": unit, "raw": raw})
+    _setattr(target, "__pydantic_fields_set__", set(_FIELDS))
+    _setattr(target, "__pydantic_extra__", None)
+    _setattr(target, "__pydantic_private__", None)
+    return target
+
+
+def _same_instance_state(a: Target, b: Target) -> bool:
+    return all(getattr(a, name, None) == getattr(b, name, None) for name in
+               ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"))
+
+
+# Fall back to validation should a pydantic release change the instance layout.
+_sample = ("quantitative", ">=1人", ">=", Decimal(1), "人")
+_target = _constructed if _same_instance_state(_constructed(*_sample), _validated(*_sample)) else _validated
 
 
 @lru_cache(maxsize=8192)

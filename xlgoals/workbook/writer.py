@@ -42,7 +42,8 @@ def render_filing(filing: Filing, *, framework: Framework | None = None,
     framework = framework or load_framework(filing.framework)
     titles: list[str] = []
     for n, project in enumerate(filing.projects, start=1):
-        titles.append(sheet_title(project.name, titles, layout.DEFAULT_PROJECT_SHEET.format(n=n)))
+        taken = [*titles, *layout.RESERVED_SHEETS]
+        titles.append(sheet_title(project.name, taken, layout.DEFAULT_PROJECT_SHEET.format(n=n)))
     sheets = [(title, max(layout.INDICATOR_ROWS, len(project.indicators)))
               for title, project in zip(titles, filing.projects)]
     workbook = new_workbook(framework=framework, unit=filing.unit, year=filing.year, sheets=sheets,
