@@ -30,6 +30,7 @@ demo: venv
 	mkdir -p $(OUT)
 	$(BIN)/xlgoals template --unit 上海市总工会 --year 2021 -o $(OUT)/模板-上海市总工会-2021.xlsx
 	$(BIN)/xlgoals import examples/shanghai-2020.json -o $(OUT)/上海市总工会-2020.xlsx
+	$(BIN)/xlgoals validate $(OUT)/上海市总工会-2020.xlsx --annotate $(OUT)/上海市总工会-2020-已标注.xlsx; test $$? -le 1
 	$(BIN)/xlgoals export $(OUT)/上海市总工会-2020.xlsx --format json -o $(OUT)/上海市总工会-2020.json
 	$(BIN)/xlgoals export $(OUT)/上海市总工会-2020.xlsx --format csv -o $(OUT)/上海市总工会-2020.csv
 

@@ -26,12 +26,15 @@ _API = {
     "load_framework": "xlgoals.frameworks",
     "Framework": "xlgoals.frameworks",
     "XlgoalsError": "xlgoals.errors",
+    "validate": "xlgoals.rules",
+    "Report": "xlgoals.rules",
 }
 
 __all__ = [*_API, "__version__"]
 
 if TYPE_CHECKING:
     from .errors import XlgoalsError
+    from .rules import Report, validate
     from .frameworks import Framework, load_framework
     from .model import Budget, Filing, Indicator, Project, Source, filing_json_schema
     from .targets import Target, parse_target

@@ -169,7 +169,8 @@ def validate(
     elif report.files:
         report.render(out)
     if annotate is not None and report.files:
-        out.print(f"已另存标注后的工作簿：{annotate}")
+        notice = err if fmt is ReportFormat.json else out  # keep stdout pure JSON
+        notice.print(f"已另存标注后的工作簿：{annotate}")
     raise typer.Exit(2 if unreadable else 0 if report.valid else 1)
 
 

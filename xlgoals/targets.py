@@ -36,7 +36,7 @@ QUALITATIVE_WORDS: tuple[str, ...] = (
     "合理", "健全", "规范", "有效", "是", "否", "及时", "完成", "提升", "建立", "创建", "弘扬", "改善",
     "达标", "优良", "显著", "提高", "良好", "满意", "完善", "准确", "到位", "落实", "符合", "合格", "优秀",
     "按时", "按期", "增强", "保障", "稳定", "安全", "明显", "较好", "较高", "高", "好",
-    "增加", "降低", "减少", "扩大", "促进", "加强", "完整", "齐全", "公开", "充分", "顺利", "正常", "可控",
+    "增加", "降低", "减少", "扩大", "促进", "加强", "完整", "齐全", "公开", "充分", "顺利", "正常", "可控", "公平", "公正",
 )
 
 MAX_PHRASE = 12  # longest qualitative phrase; longer prose in the value column is unparsed
@@ -188,37 +188,12 @@ def _is_qualitative(text: str) -> bool:
     return len(text) <= MAX_PHRASE and _QUALITATIVE_WORD_RE.search(text) is not None
 
 
-_FIELDS = tuple(Target.model_fields)
-_new = object.__new__
-_setattr = object.__setattr__
+_validate = Target.__pydantic_validator__.validate_python  # a dict is faster than __init__'s kwargs
 
 
-def _validated(kind: Kind, raw: str, op: str | None = None, value: Decimal | None = None,
-               unit: str | None = None) -> Target:
-    return Target.__pydantic_validator__.validate_python(
-        {"kind": kind, "op": op, "value": value, "unit": unit, "raw": raw})
-
-
-def _constructed(kind: Kind, raw: str, op: str | None = None, value: Decimal | None = None,
-                 unit: str | None = None) -> Target:
-    """What ``model_construct`` does, at twice the speed of validation: the parser's parts are
-    well-typed by construction, and building the model was half the cost of a parse."""
-    target = _new(Target)
-    _setattr(target, "__dict__", {"kind": kind, "op": op, "value": value, "unit": unit, "raw": raw})
-    _setattr(target, "__pydantic_fields_set__", set(_FIELDS))
-    _setattr(target, "__pydantic_extra__", None)
-    _setattr(target, "__pydantic_private__", None)
-    return target
-
-
-def _same_instance_state(a: Target, b: Target) -> bool:
-    return all(getattr(a, name, None) == getattr(b, name, None) for name in
-               ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"))
-
-
-# Fall back to validation should a pydantic release change the instance layout.
-_sample = ("quantitative", ">=1人", ">=", Decimal(1), "人")
-_target = _constructed if _same_instance_state(_constructed(*_sample), _validated(*_sample)) else _validated
+def _target(kind: Kind, raw: str, op: str | None = None, value: Decimal | None = None,
+            unit: str | None = None) -> Target:
+    return _validate({"kind": kind, "op": op, "value": value, "unit": unit, "raw": raw})
 
 
 @lru_cache(maxsize=8192)

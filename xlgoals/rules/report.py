@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..layout import split_cell
 from .registry import SEVERITY_LABELS
 
 _ORDER = {"error": 0, "warning": 1}
@@ -55,11 +56,12 @@ class Report:
         return {"errors": self.errors, "warnings": self.warnings, "findings": len(self.findings)}
 
     def sorted(self) -> list[Finding]:
-        """Grouped by file and sheet (in reading order), errors first within a sheet."""
+        """Grouped by file and sheet (in reading order); in a sheet, errors first, then by cell."""
         sheets: dict[tuple[str | None, str | None], int] = {}
         for finding in self.findings:
             sheets.setdefault((finding.file, finding.sheet), len(sheets))
-        return sorted(self.findings, key=lambda f: (sheets[(f.file, f.sheet)], _ORDER[f.severity]))
+        return sorted(self.findings, key=lambda f: (sheets[(f.file, f.sheet)], _ORDER[f.severity],
+                                                    split_cell(f.cell) if f.cell else (0, 0)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"valid": self.valid, "stats": self.stats, "files": self.files,

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .. import layout
 from ..fileio import atomic_output, check_workbook
@@ -73,7 +74,7 @@ def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
             cell.font, cell.border, cell.alignment = styles.BODY_FONT, styles.BORDER, styles.LEFT
         if finding.sheet and finding.cell:
             link = ws.cell(row, 4)
-            link.hyperlink = f"#'{finding.sheet}'!{finding.cell}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{finding.sheet}'!{finding.cell}")
             link.font = link_font
         ws.cell(row, 2).fill = ERROR_FILL if finding.severity == "error" else WARNING_FILL
     ws.freeze_panes = "A3"

@@ -1,0 +1,155 @@
+"""`xlgoals validate` and `xlgoals rules` as a user runs them: exit codes, JSON, annotation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xlgoals import Filing, layout, write_filing
+from xlgoals.rules import CATALOGUE
+from xlgoals.workbook.annotate import ERROR_FILL, MARK_AUTHOR, WARNING_FILL
+from tests.conftest import EXAMPLE, ROOT
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xlgoals", *args], capture_output=True, text=True, timeout=120)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def seed_workbook(tmp_path_factory) -> Path:
+    filing = Filing.model_validate_json(EXAMPLE.read_text(encoding="utf-8"))
+    return write_filing(filing, tmp_path_factory.mktemp("v") / "seed.xlsx")
+
+
+@pytest.fixture(scope="module")
+def clean_workbook(tmp_path_factory) -> Path:
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    project = data["projects"][4]  # the seed's project without defects
+    return write_filing(Filing.model_validate({**data, "projects": [project]}),
+                        tmp_path_factory.mktemp("c") / "clean.xlsx")
+
+
+def test_json_report_and_exit_code_1(seed_workbook):
+    before = digest(seed_workbook)
+    result = run("validate", str(seed_workbook), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"valid", "stats", "files", "findings"} and report["valid"] is False
+    assert report["stats"]["errors"] == sum(f["severity"] == "error" for f in report["findings"])
+    first = report["findings"][0]
+    assert set(first) >= {"code", "severity", "sheet", "cell", "project", "field", "value", "message"}
+    missing = [f for f in report["findings"] if f["code"] == "required-field"]
+    assert missing == [{**missing[0], "sheet": "市劳模低收入生活困难补助金", "cell": "A18", "field": "objectives",
+                        "project": "市劳模低收入生活困难补助金", "severity": "error"}]
+    assert digest(seed_workbook) == before
+
+
+def test_clean_workbook_exits_0(clean_workbook):
+    result = run("validate", str(clean_workbook))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "校验通过" in result.stdout
+
+
+def test_text_report_groups_by_sheet(seed_workbook):
+    result = run("validate", str(seed_workbook))
+    assert result.returncode == 1
+    assert "市劳模低收入生活困难补助金" in result.stdout and "强制性" in result.stdout
+    assert "校验未通过" in result.stdout and "A18" in result.stdout
+
+
+def test_unreadable_input_exits_2_and_others_still_checked(seed_workbook, tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("nope", encoding="utf-8")
+    result = run("validate", str(broken), str(seed_workbook), "--format", "json")
+    assert result.returncode == 2
+    assert "broken.xlsx" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["stats"]["errors"] > 0
+
+
+def test_rules_file(seed_workbook, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[rules.budget-change-large]\nthreshold = 2.0\n[rules.narrative-duplicate]\nenabled = false\n',
+                     encoding="utf-8")
+    report = json.loads(run("validate", str(seed_workbook), "--format", "json", "--rules", str(rules)).stdout)
+    codes = {f["code"] for f in report["findings"]}
+    assert "budget-change-large" not in codes and "narrative-duplicate" not in codes
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[rules.no-such-rule]\nenabled = false\n', encoding="utf-8")
+    result = run("validate", str(seed_workbook), "--rules", str(bad))
+    assert result.returncode == 2 and "no-such-rule" in result.stderr
+
+
+def test_rules_catalogue_and_reference_doc():
+    listed = json.loads(run("rules", "--format", "json").stdout)
+    assert [rule["code"] for rule in listed] == list(CATALOGUE)
+    assert all(rule["title"] and rule["meaning"] and rule["severity"] in ("error", "warning") for rule in listed)
+    doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert doc == run("rules", "--format", "markdown").stdout, "docs/rules.md is stale: regenerate it"
+    assert "docs/rules.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def annotated(seed_workbook, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("a") / "annotated.xlsx"
+    before = digest(seed_workbook)
+    result = run("validate", str(seed_workbook), "--annotate", str(out), "--format", "json")
+    assert result.returncode == 1
+    assert digest(seed_workbook) == before
+    return out, json.loads(result.stdout)
+
+
+def test_annotated_copy_marks_every_finding(annotated):
+    out, report = annotated
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[1] == layout.REPORT_SHEET
+    for finding in report["findings"]:
+        cell = wb[finding["sheet"]][finding["cell"]]
+        assert cell.comment is not None and cell.comment.author == MARK_AUTHOR
+        assert finding["message"] in cell.comment.text
+        expected = ERROR_FILL if finding["severity"] == "error" else WARNING_FILL
+        worst = "error" if "强制性" in cell.comment.text else "warning"
+        assert cell.fill.fgColor.rgb == (ERROR_FILL if worst == "error" else expected).fgColor.rgb
+    sheet = wb[layout.REPORT_SHEET]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == len(report["findings"])
+    links = [sheet.cell(r, 4).hyperlink.location for r in range(3, 3 + len(rows))]
+    assert links[0] == f"'{report['findings'][0]['sheet']}'!{report['findings'][0]['cell']}"
+    assert wb["上海市劳模节日慰问金"].protection.sheet  # protection kept
+    # the annotated copy is still a readable filing with the same projects
+    from xlgoals import load_filing
+    assert [p.name for p in load_filing(out).projects] == [p["name"] for p in
+                                                             json.loads(EXAMPLE.read_text("utf-8"))["projects"]]
+
+
+def test_annotation_refuses_to_overwrite_input(seed_workbook):
+    before = digest(seed_workbook)
+    result = run("validate", str(seed_workbook), "--annotate", str(seed_workbook))
+    assert result.returncode == 2 and "输出文件与输入文件相同" in result.stderr
+    assert digest(seed_workbook) == before
+
+
+def test_annotation_visible_in_libreoffice(annotated):
+    from tests.support import libreoffice as lo
+
+    lo.require()
+    out, report = annotated
+    inspected = lo.inspect(out)
+    sheets = {sheet["name"]: sheet for sheet in inspected["sheets"]}
+    error_color = int(ERROR_FILL.fgColor.rgb[-6:], 16)
+    for finding in report["findings"]:
+        cell = sheets[finding["sheet"]]["cells"][finding["cell"]]
+        assert cell["annotation"] and finding["message"] in cell["annotation"]
+        if finding["severity"] == "error":
+            assert cell["back_color"] == error_color
+    listing = sheets[layout.REPORT_SHEET]["cells"]
+    assert listing["F3"]["string"] == report["findings"][0]["message"]
