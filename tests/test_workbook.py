@@ -79,12 +79,24 @@ def test_project_names_never_take_reserved_sheet_names(tmp_path):
     assert load_filing(path) == filing
 
 
+def test_amounts_beyond_excel_precision_stay_exact(tmp_path):
+    amounts = {"total": Decimal("1153992715277.8384"), "current_year": Decimal("123456789012345"),
+               "prior_year_budget": Decimal("0.01"), "prior_year_executed": Decimal("99999999999999999999")}
+    filing = Filing.model_validate({"unit": "U", "year": 2021, "projects": [{"name": "P", "budget": amounts}]})
+    path = write_filing(filing, tmp_path / "a.xlsx")
+    assert load_filing(path).projects[0].budget.model_dump() == amounts
+    ws = openpyxl.load_workbook(path).worksheets[1]
+    assert ws["E20"].data_type == "n" and ws["B20"].data_type == "s"  # 15 digits typed, more as exact text
+
+
 def test_formula_like_text_stays_text(tmp_path):
-    filing = Filing.model_validate({"unit": "U", "year": 2021, "projects": [
+    filing = Filing.model_validate({"unit": "=0", "year": 2021, "department": "+1", "projects": [
         {"name": "=1+1", "overview": "+SUM(A1)", "indicators": [{"level3": "@x", "target": "=100%"}]}]})
     path = write_filing(filing, tmp_path / "f.xlsx")
-    ws = openpyxl.load_workbook(path).worksheets[1]
-    assert ws["B4"].data_type == "s" and ws["F24"].data_type == "s"
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[1]
+    assert ws["B4"].data_type == "s" and ws["F24"].data_type == "s" and ws["B3"].data_type == "s"
+    assert wb[layout.COVER_SHEET]["B3"].data_type == "s" and wb[layout.META_SHEET]["B2"].data_type == "s"
     assert load_filing(path) == filing
 
 

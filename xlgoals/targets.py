@@ -36,7 +36,8 @@ QUALITATIVE_WORDS: tuple[str, ...] = (
     "合理", "健全", "规范", "有效", "是", "否", "及时", "完成", "提升", "建立", "创建", "弘扬", "改善",
     "达标", "优良", "显著", "提高", "良好", "满意", "完善", "准确", "到位", "落实", "符合", "合格", "优秀",
     "按时", "按期", "增强", "保障", "稳定", "安全", "明显", "较好", "较高", "高", "好",
-    "增加", "降低", "减少", "扩大", "促进", "加强", "完整", "齐全", "公开", "充分", "顺利", "正常", "可控", "公平", "公正",
+    "增加", "降低", "减少", "扩大", "促进", "加强", "完整", "齐全", "公开", "公平", "公正", "充分", "顺利",
+    "正常", "可控",
 )
 
 MAX_PHRASE = 12  # longest qualitative phrase; longer prose in the value column is unparsed
@@ -69,11 +70,14 @@ _UNIT = rf"%|‰|[{_UNIT_CHARS}]{{1,{_MAX_UNIT}}}"
 _NUMBER_FIRST = re.compile(rf"(?P<op>{_SIGN})?(?P<num>{_NUM})(?P<unit>{_UNIT})?")
 # UNIT SIGN NUMBER  (%=100, 人次>=10000). Lazy unit so 人次不少于100 splits before 不少于.
 _UNIT_FIRST = re.compile(rf"(?P<unit>%|‰|[{_UNIT_CHARS}]{{1,{_MAX_UNIT}}}?)(?P<op>{_SIGN})(?P<num>{_NUM})")
+# NUMBER UNIT SIGN  (100%=): the sign trails the unit. A unit is required: "100=" is not read.
+_SIGN_LAST = re.compile(rf"(?P<num>{_NUM})(?P<unit>%|‰|[{_UNIT_CHARS}]{{1,{_MAX_UNIT}}}?)(?P<op>{_SIGN})")
+_FORMS = (_NUMBER_FIRST, _UNIT_FIRST, _SIGN_LAST)
 
 # A unit-shaped tail that is really prose: deadlines (年底前), approximations (100余人, 左右),
 # ranges and mixtures (至, 或, 且), ordinals, comparison words, template placeholders (XX).
 _BAD_UNIT = re.compile(
-    r"[前后底初末旬内以左右约余多至到或及且和与并不第的之于超]|[xX×]{2}|^[/·]|[/·]$|^[/·]+$")
+    r"[前后底初末旬内以左右约余多至到或及且和与并不第的之于超]|[xX×]{2}|^[/·]|[/·]$")
 _QUALITATIVE_SET = frozenset(QUALITATIVE_WORDS)
 _QUALITATIVE_WORD_RE = re.compile("|".join(sorted(QUALITATIVE_WORDS, key=len, reverse=True)))
 # Digits (any script), signs, percent and template residue: such text is no qualitative word.
@@ -83,7 +87,7 @@ _CHINESE_QUANTITY = re.compile(
     r"第[零〇一二三四五六七八九十百千两]|[零〇一二三四五六七八九十两]个?(?:季度|月|年|日|号|周|天|倍|成|小时)")
 _DIGIT = re.compile(r"\d")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
-_TO_ASCII = str.maketrans({"−": "-", "﹣": "-"})
+_TO_ASCII = str.maketrans({"−": "-", "﹣": "-"})  # minus signs NFKC leaves alone
 
 
 class Target(BaseModel):
@@ -156,28 +160,28 @@ def _unit(unit: str) -> str | None:
 
 def _quantity(text: str) -> tuple[str | None, Decimal, str | None] | None:
     """(op, value, unit) of a compact, normalised quantity, or None."""
-    op = None
+    suffix_op = None
     if text[-1] in "上下内":
-        for suffix, suffix_op in _SUFFIXES:
+        for suffix, op in _SUFFIXES:
             if text.endswith(suffix):
-                text, op = text[: -len(suffix)], suffix_op
+                text, suffix_op = text[: -len(suffix)], op
                 break
-    match = _NUMBER_FIRST.fullmatch(text) or _UNIT_FIRST.fullmatch(text)
-    if match is None:
-        return None
-    written_op, digits, unit = match.group("op", "num", "unit")
-    if written_op is not None:
-        if op is not None:  # >=100人以上: sign and suffix together are not read
+    for form in _FORMS:
+        match = form.fullmatch(text)
+        if match is None:
+            continue
+        written_op, digits, unit = match.group("op", "num", "unit")
+        if written_op is not None and suffix_op is not None:  # >=100人以上: sign and suffix: not read
             return None
-        op = _SIGNS[written_op]
-    if unit is not None:
-        unit = _unit(unit)
-        if unit is None:
+        if unit is not None:
+            unit = _unit(unit)
+            if unit is None:  # e.g. 100人不少于 read as one unit: try the next form
+                continue
+        value = _decimal(digits)
+        if value is None or (unit in _YEAR_UNITS and abs(value) >= 1000):  # 2020年: a date, not a duration
             return None
-    value = _decimal(digits)
-    if value is None or (unit in _YEAR_UNITS and abs(value) >= 1000):  # 2020年: a date, not a duration
-        return None
-    return op, value, unit
+        return _SIGNS[written_op] if written_op is not None else suffix_op, value, unit
+    return None
 
 
 def _is_qualitative(text: str) -> bool:
@@ -205,13 +209,11 @@ def _parse_raw(raw: str) -> Target:
             work = work.translate(_TO_ASCII)
         if " " in work or not work.isprintable():
             work = _INVISIBLE.sub("", work)
-        if not work:
-            pass
-        elif _DIGIT.search(work):
+        if _DIGIT.search(work):
             parts = _quantity(work)
             if parts is not None:
                 return _target("quantitative", raw, *parts)
-        elif _is_qualitative(work):
+        elif work and _is_qualitative(work):
             return _target("qualitative", raw)
     except Exception:  # defensive: a grammar bug must not stop the reading of a workbook
         pass

@@ -18,6 +18,7 @@ from ..fileio import atomic_output, check_workbook
 from ..rules.registry import SEVERITY_LABELS
 from ..rules.report import Finding, Report
 from . import styles
+from .cells import put
 
 MARK_AUTHOR = "xlgoals"
 ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -57,7 +58,7 @@ def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
     if layout.REPORT_SHEET in workbook.sheetnames:
         del workbook[layout.REPORT_SHEET]
     ws = workbook.create_sheet(layout.REPORT_SHEET, index=1)
-    ws["A1"] = summary
+    put(ws, "A1", summary)
     ws["A1"].font = styles.LABEL_FONT
     for column, (header, width) in enumerate(zip(_HEADERS, _WIDTHS), start=1):
         cell = ws.cell(2, column, header)
@@ -68,9 +69,8 @@ def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
         values = (row - 2, SEVERITY_LABELS[finding.severity], finding.sheet, finding.cell, finding.project,
                   finding.message, finding.code, _text(finding.value))
         for column, value in enumerate(values, start=1):
-            cell = ws.cell(row, column, value)
-            if isinstance(value, str):
-                cell.data_type = "s"
+            cell = ws.cell(row, column)
+            put(ws, cell.coordinate, value)
             cell.font, cell.border, cell.alignment = styles.BODY_FONT, styles.BORDER, styles.LEFT
         if finding.sheet and finding.cell:
             link = ws.cell(row, 4)

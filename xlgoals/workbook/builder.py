@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import layout
 from ..frameworks import Framework, builtin_ids
 from . import styles
+from .cells import put
 
 DEFAULT_PASSWORD = "xlgoals"
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -78,7 +79,7 @@ def add_project_sheet(
         _label(ws, spot.label_cell, spot.label)
         if spot.kind == "title":
             _value_range(ws, spot.value_range, locked=True)
-            ws[spot.cell].value = unit
+            put(ws, spot.cell, unit)
         else:
             _input(ws, spot)
         ws.row_dimensions[_row(spot.label_cell)].height = 32
@@ -167,7 +168,7 @@ def _section(ws: Worksheet, cell_range: str, text: str, font, *, fill, height: f
         cell.protection = styles.LOCKED
         if fill:
             cell.fill = fill
-    ws[first].value = text
+    put(ws, first, text)
     ws[first].font = font
     ws[first].alignment = align
     ws.row_dimensions[_row(first)].height = height
@@ -254,7 +255,7 @@ def _build_cover(ws: Worksheet, framework: Framework, unit: str | None, year, pa
         ws.row_dimensions[_row(spot.label_cell)].height = 22
         if spot.kind == "title":
             _value_range(ws, spot.value_range, locked=True)
-            ws[spot.cell].value = values[spot.path]
+            put(ws, spot.cell, values[spot.path])
         else:
             _value_range(ws, spot.value_range, locked=False, number_format=styles.TEXT_FORMAT)
     row = layout.COVER_GUIDE_FIRST_ROW
@@ -292,13 +293,13 @@ def _build_meta(workbook: Workbook, framework: Framework, unit: str | None, year
     meta = {"template_version": layout.TEMPLATE_VERSION, "unit": unit, "year": year,
             "framework": framework.id, "framework_name": framework.name}
     for row, key in enumerate(layout.META_KEYS, start=1):
-        ws.cell(row, 1, key)
-        ws.cell(row, 2, meta[key])
+        put(ws, f"A{row}", key)
+        put(ws, f"B{row}", meta[key])
     if framework.id not in builtin_ids():
         text = framework.model_dump_json()
         for offset, start in enumerate(range(0, len(text), 30000)):
-            ws.cell(len(layout.META_KEYS) + 1 + offset, 1, layout.META_FRAMEWORK_TEXT_KEY)
-            ws.cell(len(layout.META_KEYS) + 1 + offset, 2, text[start:start + 30000]).data_type = "s"
+            put(ws, f"A{len(layout.META_KEYS) + 1 + offset}", layout.META_FRAMEWORK_TEXT_KEY)
+            put(ws, f"B{len(layout.META_KEYS) + 1 + offset}", text[start:start + 30000])
     lists: list[tuple[str, Sequence[str]]] = [
         (layout.LIST_NAMES["categories"], framework.choices.categories),
         (layout.LIST_NAMES["performance_types"], framework.choices.performance_types),
@@ -307,7 +308,7 @@ def _build_meta(workbook: Workbook, framework: Framework, unit: str | None, year
     for offset, (name, items) in enumerate(lists):
         column = get_column_letter(4 + offset)
         for row, item in enumerate(items, start=1):
-            ws[f"{column}{row}"] = item
+            put(ws, f"{column}{row}", item)
         ref = f"'{layout.META_SHEET}'!${column}$1:${column}${max(len(items), 1)}"
         workbook.defined_names[name] = DefinedName(name, attr_text=ref)
     _protect(ws, password)

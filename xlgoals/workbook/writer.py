@@ -6,8 +6,6 @@ written file is exactly what a user would have typed into the template.
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -18,6 +16,7 @@ from ..fileio import atomic_output
 from ..frameworks import Framework, load_framework
 from ..model import Filing, Project
 from .builder import DEFAULT_PASSWORD, new_workbook, sheet_title
+from .cells import put
 
 
 def build_template(path: str | Path, *, unit: str, year: int, framework: str | Path = "shanghai-2020",
@@ -79,26 +78,6 @@ def fill_project(ws: Worksheet, project: Project) -> None:
         put(ws, layout.indicator_cell("level2", row), indicator.level2)
         put(ws, layout.indicator_cell("level3", row), indicator.level3)
         put(ws, layout.indicator_cell("target", row), indicator.target.raw if indicator.target else None)
-
-
-def put(ws: Worksheet, ref: str, value: object) -> None:
-    """Write one value: numbers and dates typed, booleans as 是/否, text always as text (never a formula)."""
-    cell = ws[ref]
-    if isinstance(value, bool):
-        value = "是" if value else "否"
-    if isinstance(value, Decimal):
-        as_float = float(value)
-        if Decimal(repr(as_float)) == value or Decimal(int(as_float)) == value:
-            cell.value = int(as_float) if as_float.is_integer() else as_float
-        else:
-            cell.value = str(value)  # beyond a float's precision: kept exact as text
-            cell.data_type = "s"
-        return
-    if isinstance(value, (dt.date, int, float)) or value is None:
-        cell.value = value
-        return
-    cell.value = str(value)
-    cell.data_type = "s"
 
 
 def _save(workbook: Workbook, path: str | Path, *, inputs: tuple[str | Path, ...] = ()) -> Path:
