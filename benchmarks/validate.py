@@ -244,17 +244,21 @@ def start_up(paths: dict[int, Path], repeat: int, cwd: Path) -> dict[str, float]
 
 def print_start_up(results: dict[str, float], repeat: int) -> None:
     print(f"Start-up in fresh processes (subprocess wall time, best of {repeat} after one warm-up; ms)")
-    print(f"  python -c pass                       {results['bare']:>8.1f}   (the interpreter alone)")
-    print(f"  python -c 'import xlgoals'           {results['import']:>8.1f}   "
-          f"(+{results['import'] - results['bare']:.1f} over bare)")
-    print(f"  python -c 'import xlgoals.rules'     {results['import_rules']:>8.1f}   "
-          f"(+{results['import_rules'] - results['bare']:.1f} over bare)")
-    print(f"  python -c 'import xlgoals.cli, xlgoals.rules' {results['import_cli']:>5.1f}   "
-          f"(+{results['import_cli'] - results['bare']:.1f} over bare: what the CLI imports before validating)")
+    bare = results["bare"]
+    lines = [
+        ("python -c pass", bare, "the interpreter alone"),
+        ("python -c 'import xlgoals'", results["import"], None),
+        ("python -c 'import xlgoals.rules'", results["import_rules"], None),
+        ("python -c 'import xlgoals.cli, xlgoals.rules'", results["import_cli"],
+         "what the CLI imports before validating"),
+    ]
     if "cli" in results:
-        print(f"  python -m xlgoals validate <{PROFILE_SIZE}> --format json "
-              f"{results['cli']:>6.1f}   (+{results['cli'] - results['bare']:.1f} over bare; "
-              f"exit {int(results['cli_rc'])}, {int(results['cli_findings'])} findings)")
+        lines.append((f"python -m xlgoals validate <{PROFILE_SIZE}> --format json", results["cli"],
+                      f"exit {int(results['cli_rc'])}, {int(results['cli_findings'])} findings"))
+    for label, ms, note in lines:
+        extra = "" if ms is bare else f"+{ms - bare:.1f} over bare"
+        extra = "; ".join(part for part in (extra, note) if part)
+        print(f"  {label:<48} {ms:>7.1f}   ({extra})")
 
 
 def import_times(cwd: Path, top: int = 10) -> None:
@@ -360,10 +364,11 @@ def main(argv: list[str] | None = None) -> None:
 
     import openpyxl
     import pydantic
-    import python_calamine
+
+    from importlib.metadata import version
 
     print(f"Python {sys.version.split()[0]} ({sys.executable}); python-calamine "
-          f"{getattr(python_calamine, '__version__', '?')}, openpyxl {openpyxl.__version__}, "
+          f"{version('python-calamine')}, openpyxl {openpyxl.__version__}, "
           f"pydantic {pydantic.VERSION}; {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="xlgoals-bench-") as tmp:
         directory = Path(tmp)

@@ -87,6 +87,8 @@ _CHINESE_QUANTITY = re.compile(
     r"第[零〇一二三四五六七八九十百千两]|[零〇一二三四五六七八九十两]个?(?:季度|月|年|日|号|周|天|倍|成|小时)")
 _DIGIT = re.compile(r"\d")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+# DOMAIN.md: real tables write a lower bound as ＞ alone (beside ＞= ≥ ≧); ASCII > stays strict.
+_LONE_FULLWIDTH_GT = re.compile(r"＞(?![=＝])")
 _TO_ASCII = str.maketrans({"−": "-", "﹣": "-"})  # minus signs NFKC leaves alone
 
 
@@ -204,7 +206,7 @@ def _target(kind: Kind, raw: str, op: str | None = None, value: Decimal | None =
 def _parse_raw(raw: str) -> Target:
     """Cached on the text: real filings repeat a few dozen targets (=100%, 健全) thousands of times."""
     try:
-        work = unicodedata.normalize("NFKC", raw)
+        work = unicodedata.normalize("NFKC", _LONE_FULLWIDTH_GT.sub("≥", raw))
         if "−" in work or "﹣" in work:
             work = work.translate(_TO_ASCII)
         if " " in work or not work.isprintable():
