@@ -194,7 +194,7 @@ def print_in_process(results: dict[int, dict[str, float]], repeat: int) -> None:
     print("-" * len(header))
     for size, r in results.items():
         checks = r["validate"] - r["read"]
-        openpyxl_mark = "" if r["openpyxl_n"] >= repeat else f"¹"
+        openpyxl_mark = "" if r["openpyxl_n"] >= repeat else "¹"
         print(f"{size:>5} {r['kb']:>6.0f} {r['floor']:>8.1f} {r['openpyxl']:>8.1f}{openpyxl_mark or ' '}"
               f"{r['read']:>8.1f} {r['validate']:>9.1f} {checks:>8.1f} {r['validate'] / r['floor']:>8.1f}x "
               f"{100 * checks / r['read']:>10.0f}% {r['checks_direct']:>8.1f} "
@@ -290,12 +290,8 @@ def _where(filename: str, line: int, name: str) -> str:
     if filename == "~":  # a built-in
         return name
     path = Path(filename)
-    for base, label in ((ROOT, ""), (Path(sys.prefix), "")):
-        try:
-            filename = str(path.relative_to(base))
-            break
-        except ValueError:
-            continue
+    if path.is_relative_to(ROOT):
+        filename = str(path.relative_to(ROOT))
     if "site-packages/" in filename:
         filename = filename.split("site-packages/", 1)[1]
     elif filename.startswith(sys.base_prefix):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import InputFileError
 
-_HERE = Path(__file__).parent
+FRAMEWORKS_DIR = Path(__file__).parent
 
 
 class _Data(BaseModel):
@@ -108,7 +108,7 @@ _registered: dict[str, Framework] = {}
 
 @cache
 def builtin_ids() -> tuple[str, ...]:
-    return tuple(sorted(path.stem for path in _HERE.glob("*.toml")))
+    return tuple(sorted(path.stem for path in FRAMEWORKS_DIR.glob("*.toml")))
 
 
 def register_framework(framework: Framework) -> Framework:
@@ -124,7 +124,7 @@ def load_framework(ref: str | Path) -> Framework:
     if str(ref) in _registered:
         return _registered[str(ref)]
     if str(ref) in builtin_ids():
-        return _load(_HERE / f"{ref}.toml")
+        return _load(FRAMEWORKS_DIR / f"{ref}.toml")
     return register_framework(_load(Path(ref).resolve()))
 
 
