@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 import subprocess
 import sys
@@ -373,6 +375,8 @@ def _quantities(draw):
     text = draw(st.sampled_from(["", " ", "\u3000"])).join(piece for piece in pieces if piece)
     if draw(st.booleans()):
         text = _full_width(text)
+        if re.search("＞(?![=＝])", text):
+            expected_op = ">="  # DOMAIN.md: a lone full-width ＞ is written for a lower bound
     if draw(st.booleans()):
         text = draw(st.sampled_from([" ", "\u3000", "\t"])) + text + " "
     return text, (Q, expected_op, value, unit)

@@ -8,6 +8,7 @@ labels (:data:`PROJECT_SIGNATURE`), so a sheet whose rows were moved is refused,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 TEMPLATE_VERSION = "1"
@@ -139,6 +140,7 @@ def long_text_height(text: str | None, minimum_chars: int = 0) -> float:
     return min(MAX_ROW_HEIGHT_PT, lines * LINE_HEIGHT_PT + 6)
 
 
+@lru_cache(maxsize=4096)
 def indicator_cell(field: str, row: int) -> str:
     """The cell of an indicator field in a sheet row."""
     return f"{INDICATOR_COLUMNS[field][0]}{row}"
@@ -149,6 +151,7 @@ def indicator_path(index: int, field: str) -> str:
     return f"indicators[{index}].{field}"
 
 
+@lru_cache(maxsize=4096)
 def split_cell(ref: str) -> tuple[int, int]:
     """A1 → (row, column), both from 1."""
     letters = ref.rstrip("0123456789")

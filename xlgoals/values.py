@@ -36,7 +36,9 @@ def clean_text(value: object) -> str | None:
         return None
     if isinstance(value, float):
         value = format_number(value)
-    text = _CONTROL_RE.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    text = str(value)
+    if not text.isprintable():  # the common case skips the substitutions
+        text = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.strip().strip("\u3000").strip()
     return text or None
 

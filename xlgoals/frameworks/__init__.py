@@ -8,7 +8,7 @@ all follow from it.
 from __future__ import annotations
 
 import tomllib
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -88,16 +88,21 @@ class Framework(_Data):
                 raise ValueError(f"标准指标“{row.level3}”的绩效类型不在绩效类型列表中")
         return self
 
+    @cached_property
+    def _tree(self) -> dict[str, tuple[str, ...]]:
+        return {node.name: node.children for node in self.level1}
+
+    @cached_property
+    def _parents(self) -> dict[str, str]:
+        return {child: node.name for node in reversed(self.level1) for child in node.children}
+
     def tree(self) -> dict[str, tuple[str, ...]]:
         """Level-1 name → its level-2 names, in framework order."""
-        return {node.name: node.children for node in self.level1}
+        return self._tree
 
     def parent_of(self, level2: str) -> str | None:
         """The level-1 goal a level-2 name belongs to, if the name is in the framework."""
-        for node in self.level1:
-            if level2 in node.children:
-                return node.name
-        return None
+        return self._parents.get(level2)
 
     def standard_rows_for(self, performance_type: str | None) -> list[StandardRow]:
         return [row for row in self.standard_rows if row.applies_to(performance_type)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..layout import split_cell
@@ -27,9 +27,9 @@ class Finding:
     file: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["value"] = _jsonable(self.value)
-        return data
+        return {"code": self.code, "severity": self.severity, "sheet": self.sheet, "cell": self.cell,
+                "project": self.project, "field": self.field, "value": _jsonable(self.value),
+                "message": self.message, "file": self.file}
 
 
 @dataclass

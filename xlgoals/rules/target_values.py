@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from .. import layout
 from ..model import Indicator, Project
@@ -20,6 +21,7 @@ VAGUE_WORDS = frozenset({"完成", "提升", "提高", "改善", "增强", "增�
 NUMERIC_LEVEL2 = frozenset({"数量", "数量指标", "成本", "经济成本指标"})
 
 
+@lru_cache(maxsize=8192)
 def is_rate(name: str | None) -> bool:
     """A rate or ratio indicator (…率, …比, 占比, 满意度) needs a percentage."""
     return bool(name and _RATE_RE.search(name))
@@ -29,6 +31,7 @@ def expects_number(row: Indicator) -> bool:
     return row.level2 in NUMERIC_LEVEL2 or bool(row.level3 and _COUNT_RE.search(row.level3))
 
 
+@lru_cache(maxsize=8192)
 def is_residue(text: str | None) -> bool:
     return bool(text and _RESIDUE_RE.search(text))
 
