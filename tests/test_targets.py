@@ -375,7 +375,7 @@ def _quantities(draw):
     text = draw(st.sampled_from(["", " ", "\u3000"])).join(piece for piece in pieces if piece)
     if draw(st.booleans()):
         text = _full_width(text)
-        if re.search("＞(?![=＝])", text):
+        if re.search("(?<![=＝])＞(?![=＝])", text):
             expected_op = ">="  # DOMAIN.md: a lone full-width ＞ is written for a lower bound
     if draw(st.booleans()):
         text = draw(st.sampled_from([" ", "\u3000", "\t"])) + text + " "

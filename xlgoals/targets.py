@@ -88,7 +88,7 @@ _CHINESE_QUANTITY = re.compile(
 _DIGIT = re.compile(r"\d")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 # DOMAIN.md: real tables write a lower bound as ＞ alone (beside ＞= ≥ ≧); ASCII > stays strict.
-_LONE_FULLWIDTH_GT = re.compile(r"＞(?![=＝])")
+_LONE_FULLWIDTH_GT = re.compile(r"(?<![=＝])＞(?![=＝])")
 _TO_ASCII = str.maketrans({"−": "-", "﹣": "-"})  # minus signs NFKC leaves alone
 
 
