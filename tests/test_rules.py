@@ -162,11 +162,11 @@ def put(path: str, value, project: int = 0) -> Mutation:
     return mutate
 
 
-def row(level3: str, project: int = 0, **fields) -> Mutation:
-    """Change fields of the indicator row named ``level3``."""
+def row(name: str, /, project: int = 0, **fields) -> Mutation:
+    """Change fields of the indicator row whose level-3 name is ``name``."""
     def mutate(data: dict) -> None:
-        matches = [r for r in data["projects"][project]["indicators"] if r["level3"] == level3]
-        assert len(matches) == 1, level3
+        matches = [r for r in data["projects"][project]["indicators"] if r["level3"] == name]
+        assert len(matches) == 1, name
         matches[0].update(fields)
     return mutate
 
@@ -426,33 +426,43 @@ def test_project_name_duplicate_flags_only_the_second():
     data = clean_filing()
     data["projects"].append(copy.deepcopy(data["projects"][0]))
     report = check(data)
-    names = [f for f in report.findings if f.code == "project-name-duplicate"]
-    assert [report.findings.index(f) for f in names] and len(names) == 1
-    assert names[0].value == data["projects"][0]["name"]
-    assert report.findings == names  # nothing else: the copy is itself clean
+    # one finding, nothing else (the copy is itself clean); which sheet it lands on: see the cell test
+    assert [(f.code, f.field, f.value) for f in report.findings] == \
+        [("project-name-duplicate", "name", data["projects"][0]["name"])]
 
 
 # Rule behaviour that looks wrong (kept visible; see the module's report).
 
-@pytest.mark.xfail(strict=True, reason="target-percent-over-100 ignores '>100%' (value 100 is not > 100), "
-                                       "yet a target strictly above 100% is what the rule forbids")
 def test_strictly_above_100_percent_fires():
     data = mutated(row("活动方案审核通过率", target=">100%"))
     assert keys(check(data), data) == {("target-percent-over-100", 0, target("活动方案审核通过率"))}
 
 
-@pytest.mark.xfail(strict=True, reason="target-rate-not-percent treats any name containing 满意度 as a rate, "
-                                       "so a count of satisfaction surveys (…次数 >=2次) is flagged")
 def test_count_of_satisfaction_surveys_is_no_rate():
     data = mutated(row("参与职工人数", level3="满意度调查次数", target=">=2次"))
     assert keys(check(data), data) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="target-vague matches the exact word only: 全部完成 / 按时完成 under 数量 "
-                                       "pass although they are as vague as 完成")
 def test_vague_phrase_under_quantity_fires():
     data = mutated(row("举办职工文化活动场次", target="全部完成"))
     assert keys(check(data), data) == {("target-vague", 0, target("举办职工文化活动场次"))}
+
+
+def test_frequency_is_counted_not_a_rate():
+    data = mutated(row("参与职工人数", level3="检查频率", target=">=4次"))
+    assert keys(check(data), data) == set()
+
+
+def test_satisfaction_goal_needs_a_percentage_whatever_the_name():
+    data = mutated(append("效果目标", "满意度", "劳模评价", "满意"))
+    index = len(data["projects"][0]["indicators"]) - 1
+    assert keys(check(data), data) == {("target-rate-not-percent", 0, f"indicators[{index}].target")}
+
+
+@pytest.mark.parametrize("unit", ["项", "户", "件", "小时", "平方米", "万人次", "元/人"])
+def test_common_units_are_known(unit):
+    data = mutated(row("参与职工人数", target=f">=3{unit}"))
+    assert keys(check(data), data) == set()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -630,8 +640,6 @@ def test_bad_rules_files_are_refused_in_chinese(tmp_path):
         validate(Filing.model_validate(clean_filing()), unknown)
 
 
-@pytest.mark.xfail(strict=True, reason="settings accept threshold = true (bool is an int), then validate() "
-                                       "crashes with decimal.InvalidOperation instead of an InputFileError")
 def test_boolean_threshold_is_refused():
     with pytest.raises(InputFileError):
         settings_from_dict({"rules": {"budget-change-large": {"threshold": True}}})

@@ -68,7 +68,8 @@ class Report:
                 "findings": [finding.as_dict() for finding in self.sorted()]}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        """Compact JSON (C encoder: indenting would cost more than the checks themselves)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False) + "\n"
 
     def to_frame(self):
         """The findings as a pandas DataFrame (pandas is imported only here)."""

@@ -68,6 +68,6 @@ def settings_from_dict(data: dict[str, Any], origin: str | Path = "规则设置"
                 raise InputFileError(f"规则“{code}”的 severity 只能是 error 或 warning。", origin)
             if key == "enabled" and not isinstance(value, bool):
                 raise InputFileError(f"规则“{code}”的 enabled 只能是 true 或 false。", origin)
-            if key in CATALOGUE[code].params and not isinstance(value, (int, float)):
+            if key in CATALOGUE[code].params and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise InputFileError(f"规则“{code}”的 {key} 应为数字。", origin)
     return RuleSettings({code: dict(options) for code, options in rules.items()})

@@ -12,19 +12,31 @@ from .indicators import row_name
 from .registry import Context, Issue, rule
 
 _RATE_RE = re.compile(r"(率|比|比例|比重)$|占比|满意度|满意率|百分比")
+_NOT_RATE_RE = re.compile(r"(频率|效率|频次)$")  # a frequency or efficiency is counted, not a share
 _COUNT_RE = re.compile(r"(数|人数|次数|数量|个数|人次|户数|金额|规模|面积|场次|天数)$")
 _RESIDUE_RE = re.compile(r"\*\*|★|☆|[xX×]{2}|^(三级)?指标\s*\d*$|^指标名称$|^请填写|^示例")
 _SCALE_PREFIXES = ("万", "千", "百", "亿")
 # Words that state an intention rather than a measure; fine as a quality statement, vague for a count.
-VAGUE_WORDS = frozenset({"完成", "提升", "提高", "改善", "增强", "增加", "显著", "明显", "较高", "较好",
-                         "良好", "有所提升", "进一步提升", "逐步提升", "持续提升", "明显提升", "显著提升", "大幅提升"})
+VAGUE_WORDS = ("完成", "提升", "提高", "改善", "增强", "增加", "显著", "明显", "较高", "较好", "良好")
 NUMERIC_LEVEL2 = frozenset({"数量", "数量指标", "成本", "经济成本指标"})
 
 
 @lru_cache(maxsize=8192)
 def is_rate(name: str | None) -> bool:
-    """A rate or ratio indicator (…率, …比, 占比, 满意度) needs a percentage."""
-    return bool(name and _RATE_RE.search(name))
+    """A rate or ratio indicator (…率, …比, 占比, 满意度) needs a percentage; counts of it do not."""
+    return bool(name and _RATE_RE.search(name) and not _COUNT_RE.search(name) and not _NOT_RATE_RE.search(name))
+
+
+def is_rate_row(row: Indicator) -> bool:
+    """A rate by its name, or any row filed under a satisfaction goal (满意度, 服务对象满意度指标)."""
+    return is_rate(row.level3) or bool(row.level2 and "满意度" in row.level2 and not
+                                       (row.level3 and _COUNT_RE.search(row.level3)))
+
+
+@lru_cache(maxsize=1024)
+def is_vague(text: str) -> bool:
+    """完成, 全部完成, 按时完成, 有所提升: intentions, not measures."""
+    return any(word in text for word in VAGUE_WORDS)
 
 
 def expects_number(row: Indicator) -> bool:
@@ -66,7 +78,7 @@ def target_unparsed(project: Project, ctx: Context) -> Iterator[Issue]:
 def target_unit_missing(project: Project, ctx: Context) -> Iterator[Issue]:
     for index, row in enumerate(project.indicators):
         target = row.target
-        if target is not None and target.kind == "quantitative" and not target.unit and not is_rate(row.level3):
+        if target is not None and target.kind == "quantitative" and not target.unit and not is_rate_row(row):
             yield Issue(layout.indicator_path(index, "target"),
                         f"{row_name(index, row)}的目标值“{target.raw}”没有计量单位，请补上（如 人、家、分）。",
                         target.raw)
@@ -78,7 +90,7 @@ def target_unit_missing(project: Project, ctx: Context) -> Iterator[Issue]:
 def target_rate_not_percent(project: Project, ctx: Context) -> Iterator[Issue]:
     for index, row in enumerate(project.indicators):
         target = row.target
-        if target is None or not is_rate(row.level3) or target.kind == "unparsed":
+        if target is None or not is_rate_row(row) or target.kind == "unparsed":
             continue
         if target.kind != "quantitative" or target.unit != "%":
             yield Issue(layout.indicator_path(index, "target"),
@@ -92,8 +104,9 @@ def target_percent_over_100(project: Project, ctx: Context) -> Iterator[Issue]:
     limit = ctx.params["max_percent"]
     for index, row in enumerate(project.indicators):
         target = row.target
-        if target is not None and target.unit == "%" and target.value is not None and target.value > limit \
-                and target.op not in ("<", "<="):
+        if target is None or target.unit != "%" or target.value is None or target.op in ("<", "<="):
+            continue
+        if target.value > limit or (target.value == limit and target.op == ">"):
             yield Issue(layout.indicator_path(index, "target"),
                         f"{row_name(index, row)}的目标值“{target.raw}”超过 {limit}%，请核对。", target.raw)
 
@@ -104,9 +117,9 @@ def target_percent_over_100(project: Project, ctx: Context) -> Iterator[Issue]:
 def target_vague(project: Project, ctx: Context) -> Iterator[Issue]:
     for index, row in enumerate(project.indicators):
         target = row.target
-        if target is None or target.kind != "qualitative" or is_rate(row.level3):
+        if target is None or target.kind != "qualitative" or is_rate_row(row):
             continue
-        if target.raw in VAGUE_WORDS and expects_number(row):
+        if is_vague(target.raw) and expects_number(row):
             yield Issue(layout.indicator_path(index, "target"),
                         f"{row_name(index, row)}属于应量化的指标，目标值“{target.raw}”过于笼统，"
                         "请写明数值和单位，如 >=12场。", target.raw)
