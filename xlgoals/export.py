@@ -10,7 +10,7 @@ from pathlib import Path
 from . import layout
 from .fileio import atomic_output
 from .frameworks import load_framework
-from .model import Filing, Project
+from .model import Filing, Project, value_at
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -63,9 +63,7 @@ def export_filing(filing: Filing, path: str | Path, fmt: str, *, inputs: tuple[s
 
 
 def _field(project: Project, path: str) -> object:
-    value: object = project
-    for part in path.split("."):
-        value = getattr(value, part)
+    value = value_at(project, path)
     if isinstance(value, bool):
         return "是" if value else "否"
     return value

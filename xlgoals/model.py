@@ -9,7 +9,10 @@ not part of the JSON shape.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
+from operator import attrgetter
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -134,6 +137,16 @@ class Filing(_Model):
             if project.year is None:
                 project.year = self.year
         return self
+
+
+@cache
+def _getter(path: str) -> Callable[[Any], Any]:
+    return attrgetter(path)
+
+
+def value_at(model: BaseModel, path: str) -> Any:
+    """The value at a dotted field path such as ``budget.total`` (the paths of layout and findings)."""
+    return _getter(path)(model)
 
 
 def filing_json_schema() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from .. import layout
-from ..model import Project
+from ..model import Project, value_at
 from .registry import Context, Issue, rule
 
 REQUIRED = ("name", "category", "start_date", "end_date", "government_procurement", "performance_type",
@@ -18,18 +18,11 @@ DATES = ("start_date", "end_date")
 AMOUNTS = tuple(spot.path for spot in layout.BUDGET_SPOTS)
 
 
-def value_of(project: Project, path: str):
-    value = project
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
-
-
 @rule("required-field", "必填项未填写", "error", family="fields",
       meaning="表头、六段文字说明、项目总预算和当年预算都必须填写；空着的表会被财政部门退回。")
 def required_field(project: Project, ctx: Context) -> Iterator[Issue]:
     for path in REQUIRED:
-        if value_of(project, path) is None:
+        if value_at(project, path) is None:
             yield Issue(path, f"“{LABELS[path]}”未填写，请补充。")
 
 
@@ -37,7 +30,7 @@ def required_field(project: Project, ctx: Context) -> Iterator[Issue]:
       meaning="计划开始/完成日期必须是日期（如 2021-01-01、2021年1月1日），不能是“年初”之类的文字。")
 def date_invalid(project: Project, ctx: Context) -> Iterator[Issue]:
     for path in DATES:
-        value = value_of(project, path)
+        value = value_at(project, path)
         if isinstance(value, str):
             yield Issue(path, f"“{LABELS[path]}”填的“{value}”不是日期，请按 2021-01-01 的格式填写。", value)
 
@@ -56,7 +49,7 @@ def date_outside_year(project: Project, ctx: Context) -> Iterator[Issue]:
     if not isinstance(project.year, int):
         return
     for path in DATES:
-        value = value_of(project, path)
+        value = value_at(project, path)
         if isinstance(value, dt.date) and value.year != project.year:
             yield Issue(path, f"“{LABELS[path]}” {value} 不在 {project.year} 年度内，如为跨年度项目请说明。", value)
 
@@ -65,7 +58,7 @@ def date_outside_year(project: Project, ctx: Context) -> Iterator[Issue]:
       meaning="预算金额必须是以元为单位的数字（可带千分位），不能是“九百万”“约100万”之类的文字。")
 def amount_invalid(project: Project, ctx: Context) -> Iterator[Issue]:
     for path in AMOUNTS:
-        value = value_of(project, path)
+        value = value_at(project, path)
         if isinstance(value, str):
             yield Issue(path, f"“{LABELS[path]}”填的“{value}”不是数字，请以元为单位填写数字。", value)
 
@@ -74,7 +67,7 @@ def amount_invalid(project: Project, ctx: Context) -> Iterator[Issue]:
       meaning="预算金额不能为负数。")
 def amount_negative(project: Project, ctx: Context) -> Iterator[Issue]:
     for path in AMOUNTS:
-        value = value_of(project, path)
+        value = value_at(project, path)
         if isinstance(value, Decimal) and value < 0:
             yield Issue(path, f"“{LABELS[path]}”为负数（{value}），请核对。", value)
 
@@ -93,7 +86,7 @@ def choice_invalid(project: Project, ctx: Context) -> Iterator[Issue]:
     choices = {"category": ctx.framework.choices.categories,
                "performance_type": ctx.framework.choices.performance_types}
     for path, allowed in choices.items():
-        value = value_of(project, path)
+        value = value_at(project, path)
         if value is not None and value not in allowed:
             yield Issue(path, f"“{LABELS[path]}”填的“{value}”不在可选项中（{'、'.join(allowed)}），请从下拉列表选择。", value)
 
@@ -104,7 +97,7 @@ def choice_invalid(project: Project, ctx: Context) -> Iterator[Issue]:
 def narrative_duplicate(project: Project, ctx: Context) -> Iterator[Issue]:
     seen: dict[str, str] = {}
     for spot in layout.LONG_TEXT_SPOTS:
-        text = value_of(project, spot.path)
+        text = value_at(project, spot.path)
         if text is None:
             continue
         if text in seen:

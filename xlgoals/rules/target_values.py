@@ -29,8 +29,12 @@ def is_rate(name: str | None) -> bool:
 
 def is_rate_row(row: Indicator) -> bool:
     """A rate by its name, or any row filed under a satisfaction goal (满意度, 服务对象满意度指标)."""
-    return is_rate(row.level3) or bool(row.level2 and "满意度" in row.level2 and not
-                                       (row.level3 and _COUNT_RE.search(row.level3)))
+    return _is_rate_row(row.level2, row.level3)
+
+
+@lru_cache(maxsize=8192)
+def _is_rate_row(level2: str | None, level3: str | None) -> bool:
+    return is_rate(level3) or bool(level2 and "满意度" in level2 and not (level3 and _COUNT_RE.search(level3)))
 
 
 @lru_cache(maxsize=1024)

@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import layout
 from ..fileio import atomic_output
 from ..frameworks import Framework, load_framework
-from ..model import Filing, Project
+from ..model import Filing, Project, value_at
 from .builder import DEFAULT_PASSWORD, new_workbook, sheet_title
 from .cells import put
 
@@ -64,9 +64,7 @@ def fill_project(ws: Worksheet, project: Project) -> None:
     for spot in layout.PROJECT_SPOTS:
         if spot.kind == "year":
             continue
-        value = project
-        for part in spot.path.split("."):
-            value = getattr(value, part)
+        value = value_at(project, spot.path)
         put(ws, spot.cell, value)
         if spot.kind == "long":
             ws.row_dimensions[layout.split_cell(spot.cell)[0]].height = layout.long_text_height(value)
