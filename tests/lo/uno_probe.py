@@ -4,7 +4,7 @@
 Run with Debian's interpreter (the only one that can ``import uno``)::
 
     /usr/bin/python3 tests/lo/uno_probe.py inspect FILE [--password PW] [--evaluate JSON]
-    /usr/bin/python3 tests/lo/uno_probe.py convert FILE --to xlsx|pdf|png|ods --outdir DIR [--dpi N]
+    /usr/bin/python3 tests/lo/uno_probe.py convert FILE --to xlsx|xls|pdf|png|ods --outdir DIR [--dpi N]
 
 Every run starts its own soffice with a fresh profile and a unique pipe name,
 so several probes can run in parallel without fighting over a profile lock.
@@ -47,6 +47,7 @@ FILTERS = {
     "xlsx": "Calc MS Excel 2007 XML",
     "pdf": "calc_pdf_Export",
     "ods": "calc8",
+    "xls": "MS Excel 97",
 }
 # "png" is PDF export + pdftoppm (first page): Debian's Calc has no working
 # calc_png_Export without the Draw graphic filters (storeToURL fails with 0x81a).

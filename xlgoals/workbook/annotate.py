@@ -25,6 +25,7 @@ ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
 WARNING_FILL = PatternFill("solid", fgColor="FFE699")
 _HEADERS = ("序号", "级别", "工作表", "单元格", "项目", "说明", "规则代码", "填写内容")
 _WIDTHS = (6, 8, 24, 8, 28, 70, 26, 24)
+_MESSAGE_CHARS_PER_LINE = 32  # CJK characters that fit the 说明 column's width
 
 
 def annotate_workbook(source: str | Path, report: Report, output: str | Path) -> Path:
@@ -77,6 +78,7 @@ def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{finding.sheet}'!{finding.cell}")
             link.font = link_font
         ws.cell(row, 2).fill = ERROR_FILL if finding.severity == "error" else WARNING_FILL
+        ws.row_dimensions[row].height = 15 * max(1, -(-len(finding.message) // _MESSAGE_CHARS_PER_LINE))
     ws.freeze_panes = "A3"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
