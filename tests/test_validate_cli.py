@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -14,15 +11,8 @@ import pytest
 from xlgoals import Filing, layout, write_filing
 from xlgoals.rules import CATALOGUE
 from xlgoals.workbook.annotate import ERROR_FILL, MARK_AUTHOR, WARNING_FILL
+from tests.support.cli import digest, run
 from tests.conftest import EXAMPLE, ROOT
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xlgoals", *args], capture_output=True, text=True, timeout=120)
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
