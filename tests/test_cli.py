@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import io
 import json
 import zipfile
@@ -148,3 +149,17 @@ def test_usage_mistakes_are_chinese(tmp_path):
 def test_output_directory_missing(tmp_path):
     result = run("template", "--unit", "U", "--year", "2021", "-o", str(tmp_path / "no" / "x.xlsx"))
     assert result.returncode == 2 and "输出目录不存在" in result.stderr
+
+
+def test_import_published_text(tmp_path):
+    """The seed's text → a workbook whose filing equals the hand-checked example, plus a report."""
+    from tests.test_textimport import SEED  # the seed's location, skipped/failed there when missing
+
+    if not SEED.exists():
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"seed text not found at {SEED}")
+    out = tmp_path / "imported.xlsx"
+    result = run("import", str(SEED), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "已导入 5 个项目" in result.stdout and "导入报告" in result.stdout and "第340行" in result.stdout
+    from xlgoals import Filing, load_filing
+    assert load_filing(out) == Filing.model_validate_json(EXAMPLE.read_text(encoding="utf-8"))

@@ -85,22 +85,28 @@ def template(
 @app.command("import")
 @user_errors
 def import_(
-    inputs: Annotated[list[Path], typer.Argument(help="要导入的文件（.json 或 .xlsx）")],
+    inputs: Annotated[list[Path], typer.Argument(help="要导入的文件：已发布表格的文本（.txt）、.json 或 .xlsx")],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
     fmt: Annotated[ImportFormat, typer.Option("--format", help="输出格式：xlsx 工作簿或 json")] = ImportFormat.xlsx,
     password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
 ) -> None:
-    """把已有的绩效目标表数据导入为模板工作簿（或 JSON）。"""
+    """把已发布的绩效目标表文本（.txt）或已有数据（.json、.xlsx）导入为模板工作簿（或 JSON）。"""
     from .export import export_filing
-    from .inputs import combine, read_filing
+    from .inputs import combine, import_source
     from .workbook.writer import write_filing
 
-    filing = combine([read_filing(path) for path in inputs], inputs)
+    imported = [import_source(path) for path in inputs]
+    filing = combine([found for found, _ in imported], inputs)
     if fmt is ImportFormat.json:
         export_filing(filing, output, "json", inputs=tuple(inputs))
     else:
         write_filing(filing, output, password=password, inputs=tuple(inputs))
     out.print(f"已导入 {len(filing.projects)} 个项目（{filing.unit}，{filing.year}年度）：{output}")
+    for path, (_, notes) in zip(inputs, imported):
+        if notes:
+            out.print(f"导入报告（{path}）：以下 {len(notes)} 处请核对原表：", markup=False)
+            for note in notes:
+                out.print(f"  {note}", markup=False)
 
 
 @app.command()

@@ -13,15 +13,29 @@ from .model import Filing
 
 
 def read_filing(path: str | Path) -> Filing:
-    """A filing from a template workbook (.xlsx/.xlsm) or a JSON file in the model's shape."""
+    """A filing from a template workbook (.xlsx/.xlsm), a JSON file in the model's shape, or published text."""
+    return import_source(path)[0]
+
+
+def import_source(path: str | Path) -> tuple[Filing, list[str]]:
+    """A filing and the import report's lines (empty for workbooks and JSON, which need no guessing)."""
     path = Path(path)
+    if path.suffix.lower() == ".txt":
+        from .textimport import import_text_file
+
+        result = import_text_file(path)
+        return result.filing, result.report.messages()
+    return _read_structured(path), []
+
+
+def _read_structured(path: Path) -> Filing:
     if path.suffix.lower() == ".json":
         return read_json(path)
     if path.suffix.lower() in WORKBOOK_SUFFIXES or path.suffix.lower() in (".xls", ".ods"):
         from .workbook.reader import load_filing
 
         return load_filing(path)
-    raise InputFileError("不支持的文件类型，请提供 .xlsx 工作簿或 .json 文件。", path)
+    raise InputFileError("不支持的文件类型，请提供 .xlsx 工作簿、.json 文件或已发布表格的 .txt 文本。", path)
 
 
 def read_json(path: Path) -> Filing:
