@@ -15,7 +15,7 @@ from .errors import XlgoalsError
 
 app = typer.Typer(
     name="xlgoals",
-    help="财政项目支出绩效目标表工具：生成模板、导入、校验、导出。",
+    help="财政项目支出绩效目标表工具：生成模板、导入、校验、填充、导出。",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -178,6 +178,57 @@ def validate(
         notice = err if fmt is ReportFormat.json else out  # keep stdout pure JSON
         notice.print(f"已另存标注后的工作簿：{annotate}")
     raise typer.Exit(2 if unreadable else 0 if report.valid else 1)
+
+
+class SignStyleOption(str, Enum):
+    ascii = "ascii"
+    symbol = "symbol"
+
+
+@app.command()
+@user_errors
+def fill(
+    source: Annotated[Path, typer.Argument(help="要填充的绩效目标表工作簿（.xlsx）")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出的工作簿（不会覆盖原文件）")],
+    last_year: Annotated[Path | None, typer.Option("--from", help="上年的绩效目标表（.xlsx 或 .json）")] = None,
+    executed: Annotated[Path | None, typer.Option("--executed", help="上年执行数（CSV 或 xlsx：项目名称、执行数）")] = None,
+    normalise: Annotated[bool, typer.Option("--normalise", help="统一指标目标值的写法")] = False,
+    sign_style: Annotated[SignStyleOption, typer.Option("--sign-style", help="统一写法时的比较符号：ascii 为 >=，symbol 为 ≥")] = SignStyleOption.ascii,
+    report_path: Annotated[Path | None, typer.Option("--report", help="把填充报告另存为 JSON")] = None,
+    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
+) -> None:
+    """补充标准指标和一级/二级目标，沿用上年数据；列出每处改动和未能填充的地方。"""
+    from .fileio import atomic_output
+    from .fill import fill_workbook
+
+    report, cells = fill_workbook(source, output, last_year=last_year, executed=executed, normalise=normalise,
+                                  sign_style=sign_style.value, password=password)
+    if report_path is not None:
+        with atomic_output(report_path, inputs=(source,)) as temp:
+            temp.write_text(report.to_json(cells), encoding="utf-8")
+    _render_fill_report(report, cells)
+    out.print(f"{report.summary()}已写入：{output}")
+
+
+def _render_fill_report(report, cells) -> None:
+    from rich.table import Table
+
+    if report.changes:
+        table = Table(title="已填充", title_justify="left")
+        for name in ("工作表", "单元格", "原值", "新值", "说明"):
+            table.add_column(name, overflow="fold")
+        for change in report.changes:
+            sheet, cell = cells.get((change.project, change.field), (change.project, change.field))
+            table.add_row(sheet or "", cell or change.field, "" if change.before is None else str(change.before),
+                          str(change.after), change.reason + ("（请核对）" if change.review else ""))
+        out.print(table)
+    if report.skipped:
+        table = Table(title="未填充（需要人工判断）", title_justify="left")
+        for name in ("项目", "字段", "原因"):
+            table.add_column(name, overflow="fold")
+        for skipped in report.skipped:
+            table.add_row(skipped.project or "", skipped.field, skipped.reason)
+        out.print(table)
 
 
 @app.command("rules")

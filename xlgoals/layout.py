@@ -152,6 +152,18 @@ def indicator_path(index: int, field: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def cell_of(path: str) -> str | None:
+    """The cell of a project field path in a written form (indicators in consecutive rows)."""
+    if path == "indicators":
+        return f"A{INDICATOR_HEADER_ROW}"
+    if path.startswith("indicators["):
+        index, _, name = path.removeprefix("indicators[").partition("].")
+        return indicator_cell(name or "level1", INDICATOR_FIRST_ROW + int(index.rstrip("]")))
+    spot = next((spot for spot in PROJECT_SPOTS if spot.path == path), None)
+    return spot.cell if spot else None
+
+
+@lru_cache(maxsize=4096)
 def split_cell(ref: str) -> tuple[int, int]:
     """A1 → (row, column), both from 1."""
     letters = ref.rstrip("0123456789")

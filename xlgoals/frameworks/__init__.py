@@ -69,6 +69,7 @@ class Framework(_Data):
     choices: Choices
     level1: tuple[Level1, ...] = Field(min_length=1)
     standard_rows: tuple[StandardRow, ...] = ()
+    library: tuple[tuple[str, str, str], ...] = ()
     vocabulary: Vocabulary = Vocabulary()
 
     @model_validator(mode="after")
@@ -81,6 +82,9 @@ class Framework(_Data):
                 raise ValueError(f"“{node.name}”下的二级目标重复")
             if not set(node.required_children) <= set(node.children):
                 raise ValueError(f"“{node.name}”的必填二级目标不在其下级列表中")
+        for level1, level2, level3 in self.library:
+            if level2 not in tree.get(level1, ()):
+                raise ValueError(f"指标库中“{level3}”的一级/二级目标不在框架中")
         for row in self.standard_rows:
             if row.level2 not in tree.get(row.level1, ()):
                 raise ValueError(f"标准指标“{row.level3}”的一级/二级目标不在框架中")
@@ -103,6 +107,15 @@ class Framework(_Data):
     def parent_of(self, level2: str) -> str | None:
         """The level-1 goal a level-2 name belongs to, if the name is in the framework."""
         return self._parents.get(level2)
+
+    @cached_property
+    def _known(self) -> dict[str, tuple[str, str]]:
+        known = {level3: (level1, level2) for level1, level2, level3 in self.library}
+        return known | {row.level3: (row.level1, row.level2) for row in self.standard_rows}
+
+    def goals_of(self, level3: str) -> tuple[str, str] | None:
+        """(level 1, level 2) of an indicator the framework knows by name: standard rows and library."""
+        return self._known.get(level3)
 
     def standard_rows_for(self, performance_type: str | None) -> list[StandardRow]:
         return [row for row in self.standard_rows if row.applies_to(performance_type)]

@@ -26,23 +26,20 @@ def build_template(path: str | Path, *, unit: str, year: int, framework: str | P
     filing = Filing(unit=unit, year=year, framework=resolved.id)
     sheets = [(layout.DEFAULT_PROJECT_SHEET.format(n=n), layout.INDICATOR_ROWS) for n in range(1, projects + 1)]
     workbook = new_workbook(framework=resolved, unit=filing.unit, year=filing.year, sheets=sheets, password=password)
-    return _save(workbook, path)
+    return save_workbook(workbook, path)
 
 
 def write_filing(filing: Filing, path: str | Path, *, password: str = DEFAULT_PASSWORD,
                  inputs: tuple[str | Path, ...] = ()) -> Path:
     """Write a filing as a filled template, atomically; ``inputs`` are files it must not replace."""
-    return _save(render_filing(filing, password=password), path, inputs=inputs)
+    return save_workbook(render_filing(filing, password=password), path, inputs=inputs)
 
 
 def render_filing(filing: Filing, *, framework: Framework | None = None,
                   password: str = DEFAULT_PASSWORD) -> Workbook:
     """The filled workbook in memory (for callers that add to it before saving)."""
     framework = framework or load_framework(filing.framework)
-    titles: list[str] = []
-    for n, project in enumerate(filing.projects, start=1):
-        taken = [*titles, *layout.RESERVED_SHEETS]
-        titles.append(sheet_title(project.name, taken, layout.DEFAULT_PROJECT_SHEET.format(n=n)))
+    titles = sheet_titles(filing)
     sheets = [(title, max(layout.INDICATOR_ROWS, len(project.indicators)))
               for title, project in zip(titles, filing.projects)]
     workbook = new_workbook(framework=framework, unit=filing.unit, year=filing.year, sheets=sheets,
@@ -54,6 +51,16 @@ def render_filing(filing: Filing, *, framework: Framework | None = None,
     for title, project in zip(titles, filing.projects):
         fill_project(workbook[title], project)
     return workbook
+
+
+def sheet_titles(filing: Filing) -> list[str]:
+    """Each project's sheet: the one it was read from if it has one, else named after the project."""
+    titles: list[str] = []
+    for n, project in enumerate(filing.projects, start=1):
+        wanted = project.source.sheet if project.source is not None else project.name
+        taken = [*titles, *layout.RESERVED_SHEETS]
+        titles.append(sheet_title(wanted, taken, layout.DEFAULT_PROJECT_SHEET.format(n=n)))
+    return titles
 
 
 def fill_project(ws: Worksheet, project: Project) -> None:
@@ -78,7 +85,8 @@ def fill_project(ws: Worksheet, project: Project) -> None:
         put(ws, layout.indicator_cell("target", row), indicator.target.raw if indicator.target else None)
 
 
-def _save(workbook: Workbook, path: str | Path, *, inputs: tuple[str | Path, ...] = ()) -> Path:
+def save_workbook(workbook: Workbook, path: str | Path, *, inputs: tuple[str | Path, ...] = ()) -> Path:
+    """Save atomically; refuse to replace any of ``inputs``."""
     with atomic_output(path, inputs=inputs) as temp:
         workbook.save(temp)
     return Path(path)
