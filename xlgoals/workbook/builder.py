@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from copy import copy
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -23,6 +26,8 @@ from . import styles
 from .cells import put
 
 DEFAULT_PASSWORD = "xlgoals"
+_STYLE_CACHE: WeakKeyDictionary = WeakKeyDictionary()  # workbook → style combination → style array
+_NO_BORDER = styles.Border()
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _DATE_MIN_SERIAL, _DATE_MAX_SERIAL = 32874, 73050  # 1990-01-01 .. 2099-12-31
 
@@ -127,19 +132,42 @@ def _cells(ws: Worksheet, cell_range: str):
     return [cell for row in ws[cell_range] for cell in row] if ":" in cell_range else [ws[cell_range]]
 
 
+def _merge(ws: Worksheet, cell_range: str) -> None:
+    """Register a merged range; every cell in it is styled by the caller, so openpyxl's own
+    merge (which rebuilds each covered cell and restyles its borders) is not needed."""
+    ws.merged_cells.add(CellRange(cell_range))
+
+
+def _styled(cell, **attributes) -> None:
+    """Give a cell a combination of styles, computed once per workbook and then copied.
+
+    openpyxl hashes every style object on assignment, which dominates the time of writing
+    thousands of form sheets; copying the cell's cached style array skips that work.
+    """
+    cache = _STYLE_CACHE.setdefault(cell.parent.parent, {})
+    key = tuple((name, id(value)) if not isinstance(value, str) else (name, value)
+                for name, value in attributes.items())
+    cached = cache.get(key)
+    if cached is None:
+        for name, value in attributes.items():
+            setattr(cell, name, value)
+        cache[key] = copy(cell._style)
+    else:
+        cell._style = copy(cached)
+
+
 def _value_range(ws: Worksheet, cell_range: str, *, locked: bool, number_format: str | None = None,
                  align=styles.LEFT) -> None:
     if ":" in cell_range and cell_range.split(":")[0] != cell_range.split(":")[1]:
-        ws.merge_cells(cell_range)
+        _merge(ws, cell_range)
+    look = {"border": styles.BORDER, "font": styles.BODY_FONT, "alignment": align,
+            "protection": styles.LOCKED if locked else styles.UNLOCKED}
+    if not locked:
+        look["fill"] = styles.INPUT_FILL
+    if number_format:
+        look["number_format"] = number_format
     for cell in _cells(ws, cell_range):
-        cell.border = styles.BORDER
-        cell.font = styles.BODY_FONT
-        cell.alignment = align
-        cell.protection = styles.LOCKED if locked else styles.UNLOCKED
-        if not locked:
-            cell.fill = styles.INPUT_FILL
-        if number_format:
-            cell.number_format = number_format
+        _styled(cell, **look)
 
 
 def _input(ws: Worksheet, spot: layout.Spot) -> None:
@@ -152,25 +180,25 @@ def _input(ws: Worksheet, spot: layout.Spot) -> None:
 def _label(ws: Worksheet, ref: str, text: str) -> None:
     cell = ws[ref]
     cell.value = text
-    cell.font = styles.LABEL_FONT
-    cell.fill = styles.LABEL_FILL
-    cell.border = styles.BORDER
-    cell.alignment = styles.CENTER
-    cell.protection = styles.LOCKED
+    _styled(cell, font=styles.LABEL_FONT, fill=styles.LABEL_FILL, border=styles.BORDER, alignment=styles.CENTER,
+            protection=styles.LOCKED)
 
 
 def _section(ws: Worksheet, cell_range: str, text: str, font, *, fill, height: float, align=styles.CENTER) -> None:
     first = cell_range.split(":")[0]
     if cell_range.split(":")[1] != first:
-        ws.merge_cells(cell_range)
+        _merge(ws, cell_range)
+    border = styles.BORDER if fill else _NO_BORDER
     for cell in _cells(ws, cell_range):
-        cell.border = styles.BORDER if fill else styles.Border()
-        cell.protection = styles.LOCKED
         if fill:
-            cell.fill = fill
+            _styled(cell, border=border, protection=styles.LOCKED, fill=fill)
+        else:
+            _styled(cell, border=border, protection=styles.LOCKED)
     put(ws, first, text)
-    ws[first].font = font
-    ws[first].alignment = align
+    if fill:
+        _styled(ws[first], border=border, protection=styles.LOCKED, fill=fill, font=font, alignment=align)
+    else:
+        _styled(ws[first], border=border, protection=styles.LOCKED, font=font, alignment=align)
     ws.row_dimensions[_row(first)].height = height
 
 
