@@ -15,7 +15,7 @@ from .errors import XlgoalsError
 
 app = typer.Typer(
     name="xlgoals",
-    help="财政项目支出绩效目标表工具：生成模板、导入、校验、填充、导出。",
+    help="财政项目支出绩效目标表工具：生成模板、导入、校验、填充、合并、导出。",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -229,6 +229,77 @@ def _render_fill_report(report, cells) -> None:
         for skipped in report.skipped:
             table.add_row(skipped.project or "", skipped.field, skipped.reason)
         out.print(table)
+
+
+@app.command()
+@user_errors
+def merge(
+    inputs: Annotated[list[Path], typer.Argument(help="各部门提交的工作簿，或存放它们的文件夹")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="汇总后的填报工作簿（.xlsx）")],
+    report_path: Annotated[Path | None, typer.Option("--report", help="把合并报告另存为 JSON")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="并行读取的进程数（默认：CPU 核数）")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="有任何强制性错误时不生成汇总文件，退出码 1")] = False,
+    unit: Annotated[str | None, typer.Option("--unit", help="填报单位（默认：多数文件的单位）")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="预算年度（默认：多数文件的年度）")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）")] = None,
+    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
+) -> None:
+    """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。"""
+    from .fileio import atomic_output
+    from .merge import collect_inputs, merge as run_merge
+    from .rules import load_settings
+    from .workbook.summary import write_merged
+
+    settings = load_settings(rules) if rules else None
+    sources = collect_inputs(inputs)
+    with _progress("读取并校验") as advance:
+        result = run_merge(sources, unit=unit, year=year, rules=settings, jobs=jobs, progress=advance)
+    if report_path is not None:
+        with atomic_output(report_path, inputs=tuple(sources)) as temp:
+            temp.write_text(result.to_json(), encoding="utf-8")
+    _render_merge(result)
+    if strict and result.errors:
+        err.print(f"错误：有 {result.errors} 个强制性问题，按 --strict 未生成汇总文件。", markup=False)
+        raise typer.Exit(1)
+    write_merged(result, output, password=password, inputs=tuple(sources))
+    out.print(f"已生成汇总填报：{output}（{len(result.filing.projects)} 个项目）")
+
+
+def _progress(label: str):
+    """A progress bar on a terminal; silent when output is redirected."""
+    from contextlib import contextmanager
+
+    from rich.progress import Progress
+
+    @contextmanager
+    def bar():
+        if not err.is_terminal:
+            yield None
+            return
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task(label, total=None)
+            yield lambda done, total: progress.update(task, completed=done, total=total)
+
+    return bar()
+
+
+def _render_merge(result) -> None:
+    from rich.table import Table
+
+    table = Table(title="输入文件", title_justify="left")
+    for name in ("文件", "部门", "项目数", "状态"):
+        table.add_column(name, overflow="fold")
+    for submission in result.submissions:
+        status = submission.status + (f"：{submission.error}" if submission.error else "")
+        table.add_row(Path(submission.path).name, submission.department, str(submission.projects), status)
+    out.print(table)
+    for event in result.events:
+        style = "red" if event.severity == "error" else "yellow"
+        subject = f"“{event.project}” " if event.project else ""
+        out.print(f"[{style}]{Path(event.file).name if '/' in event.file else event.file}[/] {subject}{event.action}")
+    errors = sum(f.severity == "error" for f in result.findings)
+    warnings = len(result.findings) - errors
+    out.print(f"校验：{errors} 个强制性错误，{warnings} 个提示性问题（详见汇总文件的“校验结果”表）。")
 
 
 @app.command("rules")

@@ -23,8 +23,8 @@ from .cells import put
 MARK_AUTHOR = "xlgoals"
 ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
 WARNING_FILL = PatternFill("solid", fgColor="FFE699")
-_HEADERS = ("序号", "级别", "工作表", "单元格", "项目", "说明", "规则代码", "填写内容")
-_WIDTHS = (6, 8, 24, 8, 28, 70, 26, 24)
+_HEADERS = ("序号", "级别", "工作表", "单元格", "项目", "说明", "规则代码", "填写内容", "来源文件")
+_WIDTHS = (6, 8, 24, 8, 28, 70, 26, 24, 24)
 _MESSAGE_CHARS_PER_LINE = 32  # CJK characters that fit the 说明 column's width
 
 
@@ -68,7 +68,7 @@ def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
     link_font = Font(name=styles.FONT_NAME, size=10, color="0563C1", underline="single")
     for row, finding in enumerate(findings, start=3):
         values = (row - 2, SEVERITY_LABELS[finding.severity], finding.sheet, finding.cell, finding.project,
-                  finding.message, finding.code, _text(finding.value))
+                  finding.message, finding.code, _text(finding.value), Path(finding.file).name if finding.file else None)
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row, column)
             put(ws, cell.coordinate, value)

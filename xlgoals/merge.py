@@ -1,0 +1,232 @@
+"""The merger: departmental workbooks → the unit's consolidated filing, and an account of every decision.
+
+Inputs are read and checked in parallel (one process per core), nothing is dropped in silence:
+every unreadable file, file of another unit or year, superseded resubmission and project sent
+by two departments becomes a :class:`MergeEvent` in the report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import layout
+from .errors import InputFileError, XlgoalsError
+from .fileio import WORKBOOK_SUFFIXES
+from .model import Filing, Project, Source
+from .rules import Finding, RuleSettings, check_filing
+
+
+@dataclass
+class Submission:
+    """One input file as read: its department, its filing, or why it could not be read."""
+
+    path: str
+    department: str
+    modified: float
+    filing: Filing | None = None
+    error: str | None = None
+    status: str = "已合并"
+
+    @property
+    def projects(self) -> int:
+        return len(self.filing.projects) if self.filing else 0
+
+
+@dataclass(frozen=True)
+class MergeEvent:
+    """A decision the merge took that the finance office must know about."""
+
+    kind: str  # unreadable | other-unit | other-year | superseded | duplicate-project
+    file: str
+    project: str | None
+    action: str  # Chinese: what was done
+    severity: str = "error"
+
+
+@dataclass
+class MergeResult:
+    filing: Filing
+    departments: list[str]  # per project of ``filing``, in order
+    submissions: list[Submission]
+    events: list[MergeEvent]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings) + sum(e.severity == "error" for e in self.events)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.filing.unit, "year": self.filing.year, "framework": self.filing.framework,
+            "projects": len(self.filing.projects),
+            "stats": {"errors": sum(f.severity == "error" for f in self.findings),
+                      "warnings": sum(f.severity == "warning" for f in self.findings),
+                      "events": len(self.events)},
+            "inputs": [{"file": s.path, "department": s.department, "status": s.status, "projects": s.projects,
+                        "error": s.error} for s in self.submissions],
+            "events": [{"kind": e.kind, "file": e.file, "project": e.project, "action": e.action,
+                        "severity": e.severity} for e in self.events],
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def collect_inputs(paths: Iterable[str | Path]) -> list[Path]:
+    """Workbooks named, and those inside named folders (recursively); Excel's ~$ lock files skipped."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES
+                            and p.is_file() and not p.name.startswith("~$"))
+        else:
+            found.append(path)
+    unique: dict[str, Path] = {}
+    for path in found:
+        unique.setdefault(str(path.resolve()), path)
+    return list(unique.values())
+
+
+def read_submission(path: str | Path) -> Submission:
+    """Read one input; a user-facing problem becomes the submission's error, never an exception."""
+    from .workbook.reader import load_filing
+
+    path = Path(path)
+    modified = path.stat().st_mtime if path.exists() else 0.0
+    try:
+        filing = load_filing(path)
+    except XlgoalsError as error:
+        return Submission(str(path), path.stem, modified, error=error.message, status="无法读取")
+    department = filing.department or path.stem
+    return Submission(str(path), department, modified, filing=filing)
+
+
+def merge(
+    paths: Sequence[str | Path],
+    *,
+    unit: str | None = None,
+    year: int | None = None,
+    rules: RuleSettings | None = None,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MergeResult:
+    """Read every input, decide what goes in, and check the merged filing."""
+    inputs = collect_inputs(paths)
+    if not inputs:
+        raise InputFileError("没有找到要合并的工作簿（.xlsx/.xlsm），请检查路径。")
+    submissions = _read_all(inputs, jobs, progress)
+    events: list[MergeEvent] = [MergeEvent("unreadable", s.path, None, f"未合并：{s.error}")
+                                for s in submissions if s.error]
+    readable = [s for s in submissions if s.filing is not None]
+    if not readable:
+        raise InputFileError("所有输入文件都无法读取，没有可合并的内容。")
+    unit, year, framework = _target(readable, unit, year)
+    accepted: list[Submission] = []
+    for submission in readable:
+        filing = submission.filing
+        if filing.unit != unit:
+            submission.status = "未合并"
+            events.append(MergeEvent("other-unit", submission.path, None,
+                                     f"未合并：单位是“{filing.unit}”，不是“{unit}”。"))
+        elif filing.year != year:
+            submission.status = "未合并"
+            events.append(MergeEvent("other-year", submission.path, None,
+                                     f"未合并：年度是 {filing.year}，不是 {year}。"))
+        elif filing.framework != framework:
+            submission.status = "未合并"
+            events.append(MergeEvent("other-unit", submission.path, None,
+                                     f"未合并：指标框架是“{filing.framework}”，不是“{framework}”。"))
+        else:
+            accepted.append(submission)
+    accepted = _latest_per_department(accepted, events)
+    merged, departments = _combine(accepted, unit, year, framework, events)
+    findings = check_filing(merged, rules)
+    return MergeResult(merged, departments, submissions, events, findings)
+
+
+def _read_all(inputs: list[Path], jobs: int | None,
+              progress: Callable[[int, int], None] | None) -> list[Submission]:
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(inputs)))
+    results: list[Submission] = []
+    if jobs == 1:
+        for path in inputs:
+            results.append(read_submission(path))
+            if progress:
+                progress(len(results), len(inputs))
+        return results
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for submission in pool.map(read_submission, inputs, chunksize=max(1, len(inputs) // (jobs * 4))):
+            results.append(submission)
+            if progress:
+                progress(len(results), len(inputs))
+    return results
+
+
+def _target(readable: list[Submission], unit: str | None, year: int | None) -> tuple[str, int, str]:
+    """The unit, year and framework of the filing: as given, else what most inputs say."""
+    unit = unit or Counter(s.filing.unit for s in readable).most_common(1)[0][0]
+    year = year or Counter(s.filing.year for s in readable if s.filing.unit == unit).most_common(1)[0][0]
+    framework = Counter(s.filing.framework for s in readable
+                        if (s.filing.unit, s.filing.year) == (unit, year)).most_common(1)
+    return unit, year, framework[0][0] if framework else readable[0].filing.framework
+
+
+def _latest_per_department(accepted: list[Submission], events: list[MergeEvent]) -> list[Submission]:
+    """A department that submitted twice: the newer file is kept, the older reported."""
+    by_department: dict[str, list[Submission]] = defaultdict(list)
+    for submission in accepted:
+        by_department[submission.department].append(submission)
+    kept: list[Submission] = []
+    for department, group in by_department.items():
+        group.sort(key=lambda s: (s.modified, s.path))
+        newest = group[-1]
+        for older in group[:-1]:
+            older.status = "已被新版本替代"
+            events.append(MergeEvent("superseded", older.path, None,
+                                     f"未合并：“{department}”另有更新的提交 {Path(newest.path).name}，本文件较旧。",
+                                     severity="warning"))
+        kept.append(newest)
+    return sorted(kept, key=lambda s: (s.department, s.path))
+
+
+def _combine(accepted: list[Submission], unit: str, year: int, framework: str,
+             events: list[MergeEvent]) -> tuple[Filing, list[str]]:
+    """Projects in a stable order (department, then project), each pointing at its merged sheet."""
+    from .workbook.writer import sheet_titles
+
+    entries: list[tuple[str, str, Project]] = []
+    for submission in accepted:
+        for project in submission.filing.projects:
+            entries.append((submission.department, submission.path, project))
+    entries.sort(key=lambda entry: (entry[0], entry[2].name or ""))
+    owners: dict[str, set[str]] = defaultdict(set)
+    for department, _, project in entries:
+        owners[project.name or ""].add(department)
+    for name, departments in owners.items():
+        if name and len(departments) > 1:
+            events.append(MergeEvent("duplicate-project", "、".join(sorted(departments)), name,
+                                     f"两份都已保留并标注：{'、'.join(sorted(departments))} 都提交了此项目。"))
+    projects = [project.model_copy(update={"source": None}) for _, _, project in entries]
+    filing = Filing(unit=unit, year=year, framework=framework, projects=projects)
+    for (department, path, _), project, title in zip(entries, filing.projects, sheet_titles(filing)):
+        project.source = Source(file=path, sheet=title, cells=_written_cells(project))
+    return filing, [department for department, _, _ in entries]
+
+
+def _written_cells(project: Project) -> dict[str, str]:
+    """Where the writer puts each field of a project (indicators in consecutive rows)."""
+    cells = {spot.path: spot.cell for spot in layout.PROJECT_SPOTS}
+    cells["indicators"] = layout.cell_of("indicators")
+    for index in range(len(project.indicators)):
+        for name in layout.INDICATOR_COLUMNS:
+            path = layout.indicator_path(index, name)
+            cells[path] = layout.cell_of(path)
+    return cells

@@ -1,0 +1,326 @@
+"""Import published 绩效目标表 PDFs: their text, read in layout, fed to :mod:`xlgoals.textimport`.
+
+The text is taken with pdfplumber (pdfminer.six underneath), which gives every character with its
+position, and the ruled cells of each table. Plain text extraction loses what the parser needs:
+the order of cells that sit side by side (a label wrapped over two lines inside its cell lands
+above and below its neighbours), and where a long text in a cell starts a new paragraph. So each
+page is rebuilt from its characters:
+
+* characters inside a ruled table are grouped by cell; the cells of one table row become one
+  line, cell texts separated by a space, in column order;
+* inside a cell, the visual lines are rejoined: a line the cell's width forced to wrap is joined
+  with nothing added (the PDF keeps the space at a wrap as a character), a line that ends short
+  of the width although the next line's first word would have fitted is a paragraph end: the
+  next paragraph becomes a line of its own, joined to the field with a line break (and one more
+  line break per blank line, measured by the vertical gap);
+* characters outside every table (titles, footers, the text of unruled PDFs) form lines by their
+  vertical position; a visible gap between two characters of a line becomes a space.
+
+Lines are numbered per page for the import report (``第3页第12行``). Where the line break rule
+is close to its threshold the decision is reported as unsure. Garbage in (an empty or damaged
+file, an encrypted PDF, a scan without text, a PDF of something else) is one Chinese line naming
+the file (:class:`InputFileError`).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputFileError
+from .textimport import ImportResult, SourceLine, parse_source_lines
+
+__all__ = ["extract_pdf_lines", "import_pdf_file", "PdfText"]
+
+# A line whose end is closer than this (points) to where the next word would have ended decides
+# its break (wrap or paragraph) by less than rounding: the decision is reported as unsure.
+_CLOSE_CALL_PT = 0.6
+# Two characters of one line further apart than this share of the font size are separate words.
+_WORD_GAP = 0.25
+# Characters whose centres are closer than this share of the font size sit on one visual line.
+_SAME_LINE = 0.45
+
+_OPENING = "（(《“‘[【〈「『<"
+_CLOSING = "）)》”’]】〉」』>，。、；：！？,.;:!?%％"
+_WORD = re.compile(r"[0-9A-Za-z_\-./+@#&=<>≥≤~']+")
+
+
+@dataclass
+class PdfText:
+    """The lines of a PDF as the parser reads them, with what the extraction was unsure of."""
+
+    lines: list[SourceLine]
+    notes: list[tuple[int, str]]  # (line number, note)
+    pages: int
+    empty_pages: list[int]  # pages without any text (scans inside a text PDF)
+
+
+# ---------------------------------------------------------------------------------------------
+# characters → visual lines
+
+
+@dataclass
+class _VLine:
+    chars: list[dict]
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+
+    @property
+    def text(self) -> str:
+        return _chars_text(self.chars)
+
+
+def _centre_y(char: dict) -> float:
+    return (char["top"] + char["bottom"]) / 2
+
+
+def _size(char: dict) -> float:
+    return float(char.get("size") or (char["bottom"] - char["top"]) or 10.0)
+
+
+def _chars_text(chars: Sequence[dict]) -> str:
+    """The text of one visual line: characters left to right, a space for a visible gap."""
+    out: list[str] = []
+    previous = None
+    for char in chars:
+        text = char["text"]
+        if previous is not None and not text.isspace() and not previous["text"].isspace():
+            gap = char["x0"] - previous["x1"]
+            if gap > _WORD_GAP * min(_size(char), _size(previous)):
+                out.append(" ")
+        out.append(text)
+        previous = char
+    return "".join(out)
+
+
+def _visual_lines(chars: Iterable[dict]) -> list[_VLine]:
+    """Characters grouped into lines by their vertical centre, each line left to right."""
+    lines: list[list[dict]] = []
+    anchor = 0.0
+    for char in sorted(chars, key=lambda c: (_centre_y(c), c["x0"])):
+        centre = _centre_y(char)
+        if lines and centre - anchor <= _SAME_LINE * _size(char):
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+            anchor = centre
+    out = []
+    for group in lines:
+        group.sort(key=lambda c: c["x0"])
+        out.append(_VLine(group, min(c["top"] for c in group), max(c["bottom"] for c in group),
+                          group[0]["x0"], group[-1]["x1"], statistics.median(_size(c) for c in group)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# cells: visual lines → paragraphs
+
+
+@dataclass
+class _Paragraph:
+    text: str
+    joiner: str  # what joins it to the previous paragraph of its cell ("" for the first)
+    note: str | None = None  # the break before it was a close call
+
+
+def _first_unit(vline: _VLine) -> list[dict]:
+    """The characters the layout could not have split from the start of a line: a CJK character
+    or a run of Latin letters and digits, with the punctuation glued to it."""
+    chars = vline.chars
+    index = 0
+    while index < len(chars) and chars[index]["text"] in _OPENING:
+        index += 1
+    if index < len(chars):
+        if _WORD.fullmatch(chars[index]["text"]):
+            while index < len(chars) and _WORD.fullmatch(chars[index]["text"]):
+                index += 1
+        else:
+            index += 1
+    while index < len(chars) and chars[index]["text"] in _CLOSING:
+        index += 1
+    return chars[: max(index, 1)]
+
+
+def _cell_paragraphs(vlines: list[_VLine], bbox: tuple[float, float, float, float]) -> list[_Paragraph]:
+    """A cell's visual lines as paragraphs (see the module docstring for the rule)."""
+    if not vlines:
+        return []
+    left = min(v.x0 for v in vlines)
+    right = bbox[2] - max(0.0, left - bbox[0])  # the text area: as much padding right as left
+    pitches = [b.top - a.top for a, b in zip(vlines, vlines[1:])]
+    pitch = min(pitches) if pitches else 0.0
+    paragraphs = [_Paragraph(vlines[0].text, "")]
+    for previous, vline in zip(vlines, vlines[1:]):
+        unit = _first_unit(vline)
+        width = sum(c["x1"] - c["x0"] for c in unit)
+        end_if_joined = previous.x1 + width
+        margin = right - end_if_joined  # > 0: the next word would have fitted on the line
+        gap = vline.top - previous.top
+        blank = 0
+        if pitch > 0 and gap > pitch * 1.5:
+            # an empty line is shorter than a text line (no CJK glyph sets its height)
+            blank = max(1, round((gap - pitch) / (pitch * 0.81)))
+        if margin > 0 or blank:
+            note = None
+            if not blank and margin <= _CLOSE_CALL_PT:
+                note = "PDF 中这一行之前的换行处于判断边界，已按分段（换行）处理，请核对"
+            paragraphs.append(_Paragraph(vline.text, "\n" * (1 + blank), note))
+        else:
+            if margin > -_CLOSE_CALL_PT:
+                paragraphs[-1].note = paragraphs[-1].note or "PDF 中这一行的折行处于判断边界，已按同一段落直接连接，请核对"
+            paragraphs[-1].text += vline.text
+    return paragraphs
+
+
+# ---------------------------------------------------------------------------------------------
+# pages → lines
+
+
+@dataclass
+class _Item:
+    """Something that prints as one or more lines at a vertical position of the page."""
+
+    top: float
+    x0: float
+    cells: list[list[_Paragraph]]  # one entry per cell, in column order
+
+
+def _inside(char: dict, bbox: tuple[float, float, float, float]) -> bool:
+    x = (char["x0"] + char["x1"]) / 2
+    y = _centre_y(char)
+    return bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]
+
+
+def _page_items(page) -> tuple[list[_Item], bool]:
+    """The page's items in reading order, and whether it had any text at all."""
+    chars = [c for c in page.dedupe_chars().chars if c.get("text")]
+    if not any(not c["text"].isspace() for c in chars):
+        return [], False
+    cells = [tuple(cell) for table in page.find_tables() for cell in table.cells]
+    cells.sort(key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))  # smallest first: the innermost cell wins
+    by_cell: dict[tuple, list[dict]] = {}
+    loose: list[dict] = []
+    for char in chars:
+        for bbox in cells:
+            if _inside(char, bbox):
+                by_cell.setdefault(bbox, []).append(char)
+                break
+        else:
+            loose.append(char)
+    items: list[_Item] = []
+    rows: dict[float, list[tuple[tuple, list[_Paragraph]]]] = {}
+    for bbox, cell_chars in by_cell.items():
+        paragraphs = _cell_paragraphs(_visual_lines(cell_chars), bbox)
+        if any(p.text.strip() for p in paragraphs):
+            rows.setdefault(round(bbox[1], 1), []).append((bbox, paragraphs))
+    for top, row in rows.items():
+        row.sort(key=lambda entry: entry[0][0])
+        items.append(_Item(top, row[0][0][0], [paragraphs for _, paragraphs in row]))
+    for vline in _visual_lines(loose):
+        if vline.text.strip():
+            items.append(_Item(vline.top, vline.x0, [[_Paragraph(vline.text, "")]]))
+    items.sort(key=lambda item: (item.top, item.x0))
+    return items, True
+
+
+def _item_lines(item: _Item) -> list[tuple[str, str, str | None]]:
+    """An item as (text, joiner, note) lines: the first paragraph of every cell on one line."""
+    lines: list[list] = [["", "", None]]
+    for paragraphs in item.cells:
+        first, *rest = paragraphs
+        text = first.text.strip() if not rest else first.text.lstrip()
+        if not text and not rest:
+            continue
+        current = lines[-1]
+        current[0] = f"{current[0]} {text}" if current[0] else text
+        current[2] = current[2] or first.note
+        for paragraph in rest:
+            lines.append([paragraph.text, paragraph.joiner, paragraph.note])
+    return [(text, joiner, note) for text, joiner, note in lines if text.strip()]
+
+
+def extract_pdf_lines(path: str | Path) -> PdfText:
+    """The lines of a PDF in reading order (see the module docstring); raises InputFileError."""
+    pdf = _open(Path(path))
+    lines: list[SourceLine] = []
+    notes: list[tuple[int, str]] = []
+    empty: list[int] = []
+    with pdf:
+        count = len(pdf.pages)
+        for page_no, page in enumerate(pdf.pages, start=1):
+            try:
+                items, has_text = _page_items(page)
+            except Exception as error:  # noqa: BLE001 - pdfminer raises many kinds on broken content
+                raise InputFileError(f"PDF 第{page_no}页的内容无法解析（{type(error).__name__}），文件可能已损坏。", path) from None
+            if not has_text:
+                empty.append(page_no)
+                continue
+            on_page = 0
+            for item in items:
+                for text, joiner, note in _item_lines(item):
+                    on_page += 1
+                    lines.append(SourceLine(text, joiner, page_no, on_page))
+                    if note:
+                        notes.append((len(lines), note))
+    return PdfText(lines, notes, count, empty)
+
+
+# ---------------------------------------------------------------------------------------------
+# the file
+
+
+def _open(path: Path):
+    """pdfplumber's PDF, or the reason in Chinese why the file is no readable PDF."""
+    if not path.is_file():
+        message = "这不是一个文件，请指定 PDF 文件。" if path.exists() else "文件不存在，请检查路径。"
+        raise InputFileError(message, path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise InputFileError("无法读取文件，请确认文件未被占用且有读取权限。", path) from None
+    if not data.strip():
+        raise InputFileError("文件是空的，请重新下载或导出该 PDF。", path)
+    if b"%PDF-" not in data[:1024]:
+        raise InputFileError("不是 PDF 文件（文件开头没有 PDF 标记），请确认文件类型。", path)
+    if b"%%EOF" not in data[-2048:]:
+        raise InputFileError("PDF 文件不完整（缺少文件结尾），可能在下载或复制时被截断，请重新获取该文件。", path)
+
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        pdf = pdfplumber.open(path)
+        pdf.pages  # noqa: B018 - reads the page tree: a damaged file fails here, not later
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise InputFileError("PDF 已加密，需要密码才能打开；请提供未加密的 PDF 或原始文本。", path) from None
+    except PDFSyntaxError:
+        raise InputFileError("PDF 文件已损坏，无法读取，请重新获取该文件。", path) from None
+    except Exception as error:  # noqa: BLE001 - pdfminer raises many kinds on broken files
+        if "password" in str(error).lower() or "encrypt" in type(error).__name__.lower():
+            raise InputFileError("PDF 已加密，需要密码才能打开；请提供未加密的 PDF 或原始文本。", path) from None
+        raise InputFileError(f"PDF 文件已损坏，无法读取（{type(error).__name__}），请重新获取该文件。", path) from None
+    return pdf
+
+
+def import_pdf_file(path: str | Path, *, framework: str | None = None) -> ImportResult:
+    """Read the published tables in a PDF into a Filing, with the import report.
+
+    Every failure is one Chinese line naming the file (:class:`InputFileError`, exit code 2).
+    """
+    path = Path(path)
+    text = extract_pdf_lines(path)
+    if not text.lines:
+        if text.pages == 0:
+            raise InputFileError("PDF 中没有页面，请确认文件完整。", path)
+        raise InputFileError("PDF 中没有可提取的文字（可能是扫描件或图片），需要先做文字识别（OCR），"
+                             "或提供原始文本、电子版 PDF。", path)
+    notes = list(text.notes)
+    return parse_source_lines(text.lines, source=str(path), framework=framework, notes=notes,
+                              empty_pages=text.empty_pages)
