@@ -40,6 +40,7 @@ def write_merged(result: MergeResult, output: str | Path, *, password: str = DEF
     report = Report(result.findings)
     mark_cells(workbook, result.findings)
     add_report_sheet(workbook, report.sorted(), _summary_line(result, report))
+    _protect(workbook[layout.REPORT_SHEET], password)
     _summary_sheet(workbook, result, password)
     _detail_sheet(workbook, result, password)
     workbook.calculation.fullCalcOnLoad = True  # formulas are written without cached values

@@ -1,0 +1,138 @@
+"""Merging departmental workbooks: nothing lost, every conflict reported, inputs untouched."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xlgoals import Filing, load_filing, write_filing
+from xlgoals.merge import merge
+from xlgoals.workbook.summary import DETAIL_SHEET, SUMMARY_SHEET
+from tests.conftest import EXAMPLE
+from tests.support.cli import digest, run
+
+SEED = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def submission(folder: Path, name: str, department: str | None, indexes, **changes) -> Path:
+    data = {**SEED, "department": department, "projects": [SEED["projects"][i] for i in indexes], **changes}
+    return write_filing(Filing.model_validate(data), folder / f"{name}.xlsx")
+
+
+def originals() -> dict[str, object]:
+    return {project.name: project for project in Filing.model_validate(SEED).projects}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(split=st.lists(st.integers(0, 2), min_size=5, max_size=5))
+def test_random_splits_merge_back_field_by_field(split, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("split")
+    for department in set(split):
+        submission(folder, f"dept{department}", f"部门{department}", [i for i, d in enumerate(split) if d == department])
+    result = merge([folder], jobs=1)
+    out = folder / "merged.xlsx"
+    from xlgoals.workbook.summary import write_merged
+    write_merged(result, out)
+    read = load_filing(out)
+    expected = originals()
+    assert sorted(p.name for p in read.projects) == sorted(expected)
+    for project in read.projects:
+        assert project == expected[project.name]
+    departments = [f"部门{split[[p['name'] for p in SEED['projects']].index(p.name)]}" for p in read.projects]
+    assert departments == sorted(departments)  # stable order: department, then project
+
+
+@pytest.fixture(scope="module")
+def conflicts(tmp_path_factory):
+    """Three departments, one resubmission, one project sent twice, one other year, one broken file."""
+    folder = tmp_path_factory.mktemp("conflicts")
+    submission(folder, "宣教部", "宣教部", [0, 1])
+    old = submission(folder, "劳模处-初稿", "劳模处", [2])
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    submission(folder, "劳模处-终稿", "劳模处", [2, 3])
+    submission(folder, "财务部", "财务部", [4, 1])  # project 1 also sent by 宣教部
+    submission(folder, "去年", "宣教部", [0], year=2019)
+    submission(folder, "外单位", "其他", [0], unit="上海市某局")
+    nameless = submission(folder, "无部门", None, [4])  # department falls back to the file name
+    (folder / "损坏.xlsx").write_bytes(b"PK\x03\x04broken")
+    hashes = {path: digest(path) for path in folder.iterdir()}
+    out = folder / "汇总.xlsx"
+    result = run("merge", str(folder), "-o", str(out), "--report", str(folder / "merge.json"), "--jobs", "2")
+    assert all(digest(path) == value for path, value in hashes.items())
+    return folder, out, result, json.loads((folder / "merge.json").read_text(encoding="utf-8")), nameless
+
+
+def test_conflicts_are_all_reported(conflicts):
+    folder, out, result, report, nameless = conflicts
+    assert result.returncode == 0, result.stderr
+    status = {Path(item["file"]).name: item["status"] for item in report["inputs"]}
+    assert status == {"宣教部.xlsx": "已合并", "劳模处-初稿.xlsx": "已被新版本替代", "劳模处-终稿.xlsx": "已合并",
+                      "财务部.xlsx": "已合并", "去年.xlsx": "未合并", "外单位.xlsx": "未合并", "无部门.xlsx": "已合并",
+                      "损坏.xlsx": "无法读取"}
+    kinds = sorted((event["kind"], Path(event["file"]).name if "/" in event["file"] else event["file"])
+                   for event in report["events"])
+    assert kinds == sorted([("superseded", "劳模处-初稿.xlsx"), ("other-year", "去年.xlsx"),
+                            ("other-unit", "外单位.xlsx"), ("unreadable", "损坏.xlsx"),
+                            ("duplicate-project", "宣教部、财务部"), ("duplicate-project", "无部门、财务部")])
+    assert [i["department"] for i in report["inputs"] if Path(i["file"]).name == "无部门.xlsx"] == ["无部门"]
+    assert "损坏.xlsx" in result.stdout and "已被新版本替代" in result.stdout
+
+
+def test_conflicts_in_the_output(conflicts):
+    folder, out, result, report, _ = conflicts
+    filing = load_filing(out)
+    names = [p.name for p in filing.projects]
+    assert names.count(SEED["projects"][1]["name"]) == 2  # both copies kept
+    assert names.count(SEED["projects"][4]["name"]) == 2
+    assert SEED["projects"][2]["name"] in names and SEED["projects"][3]["name"] in names  # from 终稿
+    assert len(filing.projects) == 7
+    duplicates = [f for f in report["findings"] if f["code"] == "project-name-duplicate"]
+    assert len(duplicates) == 2  # flagged on the second copy of each
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:3] == ["填报说明", SUMMARY_SHEET, "校验结果"] and wb.sheetnames[-2:] == [DETAIL_SHEET, "_xlgoals"]
+    assert len(set(wb.sheetnames)) == len(wb.sheetnames) and all(len(name) <= 31 for name in wb.sheetnames)
+    summary = wb[SUMMARY_SHEET]
+    assert [summary.cell(r, 4).value for r in range(3, 10)] == names
+    assert summary["H3"].value.startswith("=IF(ISNUMBER(") and summary["D3"].hyperlink.location.endswith("!A1")
+    assert summary._charts, "the 汇总表 carries a native chart"
+    detail = wb[DETAIL_SHEET]
+    assert detail.tables["IndicatorDetail"].ref == f"A1:K{1 + sum(len(p.indicators) for p in filing.projects)}"
+    assert all(ws.protection.sheet for ws in wb.worksheets)
+    assert "xl/vbaProject.bin" not in __import__("zipfile").ZipFile(out).namelist()
+
+
+def test_strict_stops_without_output(conflicts, tmp_path):
+    folder, *_ = conflicts
+    out = tmp_path / "strict.xlsx"
+    result = run("merge", str(folder), "-o", str(out), "--strict")
+    assert result.returncode == 1 and "--strict" in result.stderr
+    assert not out.exists()
+
+
+def test_nothing_to_merge(tmp_path):
+    result = run("merge", str(tmp_path), "-o", str(tmp_path / "x.xlsx"))
+    assert result.returncode == 2 and "没有找到要合并的工作簿" in result.stderr
+
+
+def test_merged_filing_in_libreoffice(conflicts, tmp_path):
+    from tests.support import libreoffice as lo
+
+    lo.require()
+    _, out, _, _, _ = conflicts
+    inspected = lo.inspect(out)
+    summary = next(s for s in inspected["sheets"] if s["name"] == SUMMARY_SHEET)["cells"]
+    filing = load_filing(out)
+    first = filing.projects[0]
+    assert summary["H3"]["string"].replace(",", "").startswith(str(int(first.budget.current_year)))
+    total = sum(int(p.budget.current_year) for p in filing.projects)
+    assert summary[f"H{3 + len(filing.projects)}"]["string"].replace(",", "").startswith(str(total))
+    pdf = lo.convert(out, "pdf", tmp_path)
+    for width, height in lo.pdf_pages(pdf):
+        assert {round(width), round(height)} == {595, 842}
