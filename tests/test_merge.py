@@ -136,3 +136,26 @@ def test_merged_filing_in_libreoffice(conflicts, tmp_path):
     pdf = lo.convert(out, "pdf", tmp_path)
     for width, height in lo.pdf_pages(pdf):
         assert {round(width), round(height)} == {595, 842}
+
+
+def test_archive_then_fill_from_it(tmp_path):
+    """merge --archive stores the year; next year's fill --from the database carries it forward."""
+    folder = tmp_path / "2020"
+    folder.mkdir()
+    submission(folder, "宣教部", "宣教部", [0, 1])
+    db = tmp_path / "历年.db"
+    result = run("merge", str(folder), "-o", str(tmp_path / "2020.xlsx"), "--archive", str(db))
+    assert result.returncode == 0, result.stderr and "已存入历年数据库" in result.stdout
+    from xlgoals.archive import archived_years, load_archived
+    assert archived_years(db) == [("上海市总工会", 2020, 2)]
+    archived = load_archived(db, unit="上海市总工会", year=2020).projects
+    assert all(project == originals()[project.name] for project in archived) and len(archived) == 2
+    again = run("merge", str(folder), "-o", str(tmp_path / "2020b.xlsx"), "--archive", str(db))
+    assert again.returncode == 0 and archived_years(db) == [("上海市总工会", 2020, 2)]  # replaced, not doubled
+    this_year = write_filing(Filing.model_validate({"unit": "上海市总工会", "year": 2021, "projects": [
+        {"name": SEED["projects"][1]["name"], "performance_type": "政策补贴类"}]}), tmp_path / "2021.xlsx")
+    filled = tmp_path / "2021-filled.xlsx"
+    assert run("fill", str(this_year), "--from", str(db), "-o", str(filled)).returncode == 0
+    assert load_filing(filled).projects[0].budget.prior_year_budget == originals()[SEED["projects"][1]["name"]].budget.current_year
+    missing = run("fill", str(this_year), "--from", str(tmp_path / "nope.db"), "-o", str(tmp_path / "x.xlsx"))
+    assert missing.returncode == 2 and "nope.db" in missing.stderr

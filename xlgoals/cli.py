@@ -190,7 +190,7 @@ class SignStyleOption(str, Enum):
 def fill(
     source: Annotated[Path, typer.Argument(help="要填充的绩效目标表工作簿（.xlsx）")],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出的工作簿（不会覆盖原文件）")],
-    last_year: Annotated[Path | None, typer.Option("--from", help="上年的绩效目标表（.xlsx 或 .json）")] = None,
+    last_year: Annotated[Path | None, typer.Option("--from", help="上年的绩效目标表（.xlsx、.json，或历年数据库 .db）")] = None,
     executed: Annotated[Path | None, typer.Option("--executed", help="上年执行数（CSV 或 xlsx：项目名称、执行数）")] = None,
     normalise: Annotated[bool, typer.Option("--normalise", help="统一指标目标值的写法")] = False,
     sign_style: Annotated[SignStyleOption, typer.Option("--sign-style", help="统一写法时的比较符号：ascii 为 >=，symbol 为 ≥")] = SignStyleOption.ascii,
@@ -243,6 +243,7 @@ def merge(
     year: Annotated[int | None, typer.Option("--year", help="预算年度（默认：多数文件的年度）")] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）")] = None,
     password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
+    archive: Annotated[Path | None, typer.Option("--archive", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
 ) -> None:
     """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。"""
     from .fileio import atomic_output
@@ -263,6 +264,11 @@ def merge(
         raise typer.Exit(1)
     write_merged(result, output, password=password, inputs=tuple(sources))
     out.print(f"已生成汇总填报：{output}（{len(result.filing.projects)} 个项目）")
+    if archive is not None:
+        from .archive import archive_filing
+
+        stored = archive_filing(archive, result.filing, source=str(output))
+        out.print(f"已存入历年数据库：{archive}（{result.filing.unit} {result.filing.year}年度，{stored} 个项目）")
 
 
 def _progress(label: str):

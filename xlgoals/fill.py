@@ -248,7 +248,7 @@ def fill_workbook(source: str | Path, output: str | Path, *, last_year: str | Pa
     from .workbook.writer import render_filing, save_workbook, sheet_titles
 
     filing = read_filing(source)
-    previous = read_filing(last_year) if last_year is not None else None
+    previous = _last_year(last_year, filing) if last_year is not None else None
     amounts = read_executed(executed) if executed is not None else None
     filled, report = fill_filing(filing, last_year=previous, executed=amounts, normalise=normalise,
                                  sign_style=sign_style)
@@ -263,6 +263,19 @@ def fill_workbook(source: str | Path, output: str | Path, *, last_year: str | Pa
     inputs = tuple(p for p in (source, last_year, executed) if p is not None)
     save_workbook(workbook, output, inputs=inputs)
     return report, cells
+
+
+def _last_year(path: str | Path, filing: Filing) -> Filing:
+    """Last year's filing from a workbook or JSON, or from the archive for this unit and year − 1."""
+    from .inputs import read_filing
+
+    if Path(path).suffix.lower() in (".db", ".sqlite", ".sqlite3"):
+        from .archive import load_archived
+
+        if not isinstance(filing.year, int) or not filing.unit:
+            raise InputFileError("本填报的单位或年度不明，无法从历年数据库中找到上年数据。", path)
+        return load_archived(path, unit=filing.unit, year=filing.year - 1)
+    return read_filing(path)
 
 
 def _previous(project: Project, last: dict[str, Project], report: FillReport) -> Project | None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputFileError
-from .textimport import ImportResult, SourceLine, parse_source_lines
+from .textimport import ImportResult, SourceLine, Unsure, parse_source_lines
 
 __all__ = ["extract_pdf_lines", "import_pdf_file", "PdfText"]
 
@@ -321,6 +321,10 @@ def import_pdf_file(path: str | Path, *, framework: str | None = None) -> Import
             raise InputFileError("PDF 中没有页面，请确认文件完整。", path)
         raise InputFileError("PDF 中没有可提取的文字（可能是扫描件或图片），需要先做文字识别（OCR），"
                              "或提供原始文本、电子版 PDF。", path)
-    notes = list(text.notes)
-    return parse_source_lines(text.lines, source=str(path), framework=framework, notes=notes,
-                              empty_pages=text.empty_pages)
+    extra = [Unsure(no, "PDF", note) for no, note in text.notes]
+    for page in text.empty_pages:
+        # placed at the first line after the empty page, so that it reads in page order
+        after = next((no for no, line in enumerate(text.lines, start=1) if (line.page or 0) > page), len(text.lines))
+        extra.append(Unsure(after, "PDF", f"第{page}页没有可提取的文字（可能是扫描图片），这一页的内容没有导入，"
+                                          "请对照原表补录或先做文字识别（OCR）"))
+    return parse_source_lines(text.lines, source=str(path), framework=framework, extra=extra)

@@ -6,46 +6,80 @@ project name can be split around the 项目类别 label, a page break puts a spa
 first line of the new page, and the indicator table prints a level-1/level-2 label once for a
 group of rows. The form is rebuilt in three steps:
 
-1. :func:`classify` names each line (title, year, heading, label line, plain text);
+1. :func:`classify` names each line (title, year, heading, footer, label line, plain text);
 2. :class:`_FormParser` collects the labelled fields of one table: a label opens a field that
    runs to the next label, and wrapped lines are rejoined with no added character;
 3. :class:`_IndicatorParser` turns the indicator table into rows that each carry their levels.
 
+Two layouts are read:
+
+* the published Shanghai layout of the seed: labels end with a colon (``项目名称：``), level
+  labels are printed once per group of indicator rows;
+* the layout of this toolkit's template as printed to PDF (see :mod:`xlgoals.pdfimport`):
+  a cover sheet 填报说明 first, labels without a colon in their own cells (a line then starts
+  with a label), every indicator row carrying its level 1 and 2, the title rows repeated at the
+  top of each page and a footer ``项目名 第 2 页，共 8 页`` at its bottom;
+
+and two indicator tables: four columns (``一级目标 二级目标 三级目标 指标目标值``, or the national
+``一级指标 二级指标 三级指标 指标值``), and the national published form whose sign, value and unit
+sit in separate columns (``… 指标性质 指标值 度量单位``: ``≥ 90 %`` is read as ``≥90%``, ``定性 优良``
+as ``优良``). The framework is named by the caller or detected from the text (the cover's
+指标框架, else the indicator table's header).
+
 Values are kept as found (``=100`` without a unit stays): judging them is the validator's job.
-Nothing is dropped in silence: every non-blank line that fed no field is listed in
-``report.unused``, and every decision the parser had to make is listed in ``report.unsure``.
+Nothing is dropped in silence: every non-blank line that fed no field and is no known heading,
+footer or cover text is listed in ``report.unused``, and every decision the parser had to make is
+listed in ``report.unsure``.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import NamedTuple
 
 from .errors import InputFileError
-from .frameworks import Framework, load_framework
-from .layout import BUDGET_SPOTS, HEADER_SPOTS, LONG_TEXT_SPOTS, TITLE, Spot
+from .frameworks import Framework, builtin_ids, load_framework
+from .layout import BUDGET_SPOTS, COVER_SPOTS, HEADER_SPOTS, LONG_TEXT_SPOTS, Spot
 from .model import Filing
 from .targets import parse_target
 
-__all__ = ["ImportReport", "ImportResult", "Unsure", "UnusedLine", "import_text_file", "parse_published_text"]
+__all__ = ["ImportReport", "ImportResult", "SourceLine", "Unsure", "UnusedLine", "detect_framework",
+           "import_text_file", "parse_published_text", "parse_source_lines"]
 
 NO_TABLE_MESSAGE = "没有找到《财政项目支出绩效目标表》，请确认这是已发布的绩效目标表文本或 PDF。"
 NO_FIELDS_MESSAGE = "找到了《财政项目支出绩效目标表》标题，但没有识别出表内字段（如“项目名称：”），请确认这是已发布的绩效目标表文本。"
+DEFAULT_FRAMEWORK = "shanghai-2020"
 
 
 # ---------------------------------------------------------------------------------------------
-# result
+# input and result
+
+
+class SourceLine(NamedTuple):
+    """One line of the source as the parser reads it.
+
+    ``joiner`` is what joins the line to the line before it when both belong to one long text:
+    ``""`` for a line the PDF wrapped (text files), ``"\\n"`` (or more) for a new paragraph, which
+    the PDF importer can tell from the layout. ``page``/``page_line`` place it in a PDF.
+    """
+
+    text: str
+    joiner: str = ""
+    page: int | None = None
+    page_line: int | None = None
 
 
 class UnusedLine(NamedTuple):
-    """A non-blank source line that contributed to no field (1-based line number)."""
+    """A non-blank source line that contributed to no field (1-based line number; page of a PDF)."""
 
     line_no: int
     text: str
+    page: int | None = None
 
 
 class Unsure(NamedTuple):
@@ -54,17 +88,27 @@ class Unsure(NamedTuple):
     line_no: int
     field: str
     note: str
+    page: int | None = None
 
 
 @dataclass
 class ImportReport:
     unused: list[UnusedLine] = field(default_factory=list)
     unsure: list[Unsure] = field(default_factory=list)
+    # line number → (page, line on that page), for sources with pages (PDF)
+    places: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, line_no: int) -> str:
+        """A line as the user finds it: 第3页第12行 in a PDF, 第120行 in a text file."""
+        if line_no in self.places:
+            page, on_page = self.places[line_no]
+            return f"第{page}页第{on_page}行"
+        return f"第{line_no}行"
 
     def messages(self) -> list[str]:
         """The report as Chinese lines for the user, in source order."""
-        items = [(u.line_no, f"第{u.line_no}行未使用：{u.text}") for u in self.unused]
-        items += [(u.line_no, f"第{u.line_no}行 {u.field}：{u.note}") for u in self.unsure]
+        items = [(u.line_no, f"{self.where(u.line_no)}未使用：{u.text}") for u in self.unused]
+        items += [(u.line_no, f"{self.where(u.line_no)} {u.field}：{u.note}") for u in self.unsure]
         return [text for _, text in sorted(items, key=lambda item: item[0])]
 
 
@@ -83,10 +127,15 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"\S+")
 
-_TITLE_RE = re.compile(rf"^[^:]{{0,16}}{TITLE}(?:\((\d{{4}})年度?\))?$")
+# 财政项目支出绩效目标表 (any short prefix), and the national 项目支出绩效目标表 forms.
+_TITLE_RE = re.compile(
+    r"^(?:[^:]{0,16}财政|(?:\d{4}年度?)?(?:中央部门|部门)?)项目支出绩效目标(?:申报)?表(?:\((\d{4})年度?\))?$")
+_TITLE_YEAR_RE = re.compile(r"^(\d{4})年")
+_COVER_TITLE_RE = re.compile(r"^[^:]{0,16}绩效目标表.?填报说明$")
 _YEAR_RE = re.compile(r"^\((\d{4})年度?\)$|^(\d{4})年度$")
-_GOALS_RE = re.compile(r"^\d{4}年度?绩效目标$|^年度绩效目标$")
-_PAGE_NUMBER_RE = re.compile(r"^(?:第\d+页(?:[,/]?共\d+页)?|\d+/\d+|-\d+-)$")
+_GOALS_RE = re.compile(r"^\d{4}年度?绩效目标$|^年度绩效目标$|^绩效指标$")
+# page numbers, and the template's footer "项目名　第 2 页，共 8 页"
+_PAGE_NUMBER_RE = re.compile(r"^(?:第\d+页(?:[,/]?共\d+页)?|.{1,40}?第\d+页,?共\d+页|\d+/\d+|-\d+-)$")
 
 _FORM_SPOTS: tuple[Spot, ...] = (*HEADER_SPOTS, *LONG_TEXT_SPOTS, *BUDGET_SPOTS)
 _LABEL_OF = {spot.path: spot.label for spot in _FORM_SPOTS}
@@ -99,10 +148,20 @@ def _label_pattern(label: str) -> str:
 
 
 _BY_LENGTH = sorted(_FORM_SPOTS, key=lambda spot: len(spot.label), reverse=True)
+_LABEL_ALTERNATIVES = "|".join(f"({_label_pattern(spot.label)})" for spot in _BY_LENGTH)
 # A label starts a line or follows a space (two fields share a line), and ends with a colon.
-_LABEL_RE = re.compile(
-    r"(?:^|(?<=\s))(?:" + "|".join(f"({_label_pattern(spot.label)})" for spot in _BY_LENGTH) + r")\s*[：:]")
+_LABEL_RE = re.compile(r"(?:^|(?<=\s))(?:" + _LABEL_ALTERNATIVES + r")\s*[：:]")
+# The template prints its labels in cells of their own, without a colon: a label is then a whole
+# cell, followed by a space (the next cell) or the end of the line. Only read so when the line
+# starts with such a label, so that label words inside a value are not taken for labels.
+_LOOSE_LABEL_RE = re.compile(r"(?:^|(?<=\s))(?:" + _LABEL_ALTERNATIVES + r")(?:\s*[：:]|(?=\s)|$)")
 _LABEL_GROUP = {index: spot.path for index, spot in enumerate(_BY_LENGTH, start=1)}
+
+# Columns an indicator table may have after its three levels. With a sign or unit column the
+# target is printed in parts (指标性质 / 指标值 / 度量单位).
+_VALUE_COLUMNS = ("指标目标值", "指标值", "目标值")
+_SPLIT_COLUMNS = ("指标性质", "指标方向", "度量单位", "计量单位", "单位")
+_COLUMN_NAMES = tuple(sorted((*_VALUE_COLUMNS, *_SPLIT_COLUMNS), key=len, reverse=True))
 
 
 def _squash(text: str) -> str:
@@ -113,6 +172,7 @@ def _squash(text: str) -> str:
 class Kind(Enum):
     BLANK = "blank"
     TITLE = "title"
+    COVER_TITLE = "cover title"
     YEAR = "year"
     BUDGET_HEADING = "budget heading"
     GOALS_HEADING = "goals heading"
@@ -129,6 +189,8 @@ class Line:
     kind: Kind
     year: int | None = None
     labels: tuple[tuple[str, int, int], ...] = ()  # (field path, start, end) of each label, in order
+    joiner: str = ""
+    columns: tuple[str, ...] = ()  # the columns after the levels, of a table header
 
 
 class _Vocabulary:
@@ -139,35 +201,80 @@ class _Vocabulary:
         self.tree = framework.tree()
         self.order = list(self.tree)
         labels = framework.labels
-        self.table_header = _squash(labels.level1 + labels.level2 + labels.level3 + labels.target)
+        self.levels_header = _squash(labels.level1 + labels.level2 + labels.level3)
+        self.column_names = tuple(sorted({_squash(labels.target), *_COLUMN_NAMES}, key=len, reverse=True))
         headings = (framework.budget_heading, "本项目上年度市级财政资金使用情况", "项目资金情况")
         self.budget_headings = {_squash(heading) for heading in headings}
         self.choices = {"category": framework.choices.categories,
                         "performance_type": framework.choices.performance_types}
 
+    def header_columns(self, squashed: str) -> tuple[str, ...] | None:
+        """The columns after the three levels when the line is the indicator table's header."""
+        if not squashed.startswith(self.levels_header):
+            return None
+        rest, columns = squashed[len(self.levels_header):], []
+        while rest:
+            name = next((name for name in self.column_names if rest.startswith(name)), None)
+            if name is None:
+                return None
+            columns.append(name)
+            rest = rest[len(name):]
+        if not any(name in _VALUE_COLUMNS or name == _squash(self.framework.labels.target) for name in columns):
+            return None
+        return tuple(columns)
 
-def classify(raw: str, no: int, vocab: _Vocabulary) -> Line:
+
+def _labels(text: str) -> tuple[tuple[str, int, int], ...]:
+    start = len(text) - len(text.lstrip())
+    first = _LOOSE_LABEL_RE.match(text, start)
+    loose = first is not None and not re.search(r"[：:]\s*$", first.group())
+    pattern = _LOOSE_LABEL_RE if loose else _LABEL_RE
+    return tuple((_LABEL_GROUP[m.lastindex], m.start(), m.end()) for m in pattern.finditer(text))
+
+
+def classify(raw: str, no: int, vocab: _Vocabulary, *, page_marks: bool = True, joiner: str = "") -> Line:
     """Name one source line. Headings are compared half-width and without spaces; labels in place."""
-    text = raw[1:] if raw.startswith(_PAGE_MARKS) else raw
+    text = raw[1:] if page_marks and raw.startswith(_PAGE_MARKS) else raw
     squashed = _squash(text)
     if not squashed:
-        return Line(no, text, Kind.BLANK)
+        return Line(no, text, Kind.BLANK, joiner=joiner)
     if match := _TITLE_RE.match(squashed):
-        return Line(no, text, Kind.TITLE, int(match.group(1)) if match.group(1) else None)
+        year = match.group(1) or (found.group(1) if (found := _TITLE_YEAR_RE.match(squashed)) else None)
+        return Line(no, text, Kind.TITLE, int(year) if year else None, joiner=joiner)
+    if _COVER_TITLE_RE.match(squashed):
+        return Line(no, text, Kind.COVER_TITLE, joiner=joiner)
     if match := _YEAR_RE.match(squashed):
-        return Line(no, text, Kind.YEAR, int(match.group(1) or match.group(2)))
+        return Line(no, text, Kind.YEAR, int(match.group(1) or match.group(2)), joiner=joiner)
     if squashed in vocab.budget_headings:
-        return Line(no, text, Kind.BUDGET_HEADING)
+        return Line(no, text, Kind.BUDGET_HEADING, joiner=joiner)
     if _GOALS_RE.match(squashed):
-        return Line(no, text, Kind.GOALS_HEADING)
-    if squashed == vocab.table_header:
-        return Line(no, text, Kind.TABLE_HEADER)
+        return Line(no, text, Kind.GOALS_HEADING, joiner=joiner)
+    if (columns := vocab.header_columns(squashed)) is not None:
+        return Line(no, text, Kind.TABLE_HEADER, joiner=joiner, columns=columns)
     if _PAGE_NUMBER_RE.match(squashed):
-        return Line(no, text, Kind.PAGE_NUMBER)
-    labels = tuple((_LABEL_GROUP[m.lastindex], m.start(), m.end()) for m in _LABEL_RE.finditer(text))
-    if labels:
-        return Line(no, text, Kind.LABELS, labels=labels)
-    return Line(no, text, Kind.TEXT)
+        return Line(no, text, Kind.PAGE_NUMBER, joiner=joiner)
+    if labels := _labels(text):
+        return Line(no, text, Kind.LABELS, labels=labels, joiner=joiner)
+    return Line(no, text, Kind.TEXT, joiner=joiner)
+
+
+# ---------------------------------------------------------------------------------------------
+# the framework
+
+
+def detect_framework(texts: Sequence[str]) -> tuple[str | None, int | None]:
+    """The built-in framework a text names (cover 指标框架) or uses (indicator table header), and its line."""
+    frameworks = [load_framework(ref) for ref in builtin_ids()]
+    names = {_squash(fw.name): fw.id for fw in frameworks}
+    headers = [(_squash(fw.labels.level1 + fw.labels.level2 + fw.labels.level3), fw.id) for fw in frameworks]
+    for no, text in enumerate(texts, start=1):
+        squashed = _squash(text)
+        if squashed.startswith("指标框架") and squashed[4:].lstrip(":") in names:
+            return names[squashed[4:].lstrip(":")], no
+        for header, ref in headers:
+            if squashed.startswith(header):
+                return ref, no
+    return None, None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,14 +286,15 @@ class _Part:
     line_no: int
     text: str
     after_category: bool = False  # a piece of the project name printed after the 项目类别 label
+    joiner: str = ""  # joins the part to the one before it (a new paragraph: "\n")
 
 
 class _FormParser:
     """The labelled fields of one table: each label opens a field that runs to the next label.
 
     Wrapped lines are concatenated with no added character, because the PDF wraps at a fixed
-    width, not at word boundaries. Only the spaces that separate a label from its value on one
-    line are dropped.
+    width, not at word boundaries; a line the source marks as a new paragraph is joined with its
+    line break. Only the spaces that separate a label from its value on one line are dropped.
     """
 
     def __init__(self, vocab: _Vocabulary, report: ImportReport, where: str):
@@ -217,7 +325,7 @@ class _FormParser:
             if value:
                 self.values[path].append(_Part(line.no, value))
 
-    def text(self, no: int, text: str) -> bool:
+    def text(self, no: int, text: str, joiner: str = "") -> bool:
         """A line without a label continues the open field. Returns whether it was used."""
         path = self.current
         if path is None:
@@ -238,7 +346,7 @@ class _FormParser:
             else:
                 return False
         else:
-            parts.append(_Part(no, text))
+            parts.append(_Part(no, text, joiner=joiner if kind == "long" else ""))
         return True
 
     def _path(self, path: str) -> str:
@@ -256,7 +364,7 @@ class _FormParser:
             parts = self.values[path]
             if path == "name":  # pieces printed after the 项目类别 label follow the others
                 parts = [p for p in parts if not p.after_category] + [p for p in parts if p.after_category]
-            value = "".join(part.text for part in parts).strip()
+            value = "".join((part.joiner if index else "") + part.text for index, part in enumerate(parts)).strip()
             out[path] = value
             if not value:
                 self.report.unsure.append(Unsure(self.label_lines[path], self._path(path), f"“{spot.label}”为空"))
@@ -274,6 +382,15 @@ class _FormParser:
 
 # A level-3 name never ends with these: a line ending so goes on on the next line.
 _OPEN_END = tuple("、，,；;（(《“‘")
+# 指标性质 as printed (compared half-width): comparison signs, and the natures without a sign.
+_SIGN_TOKENS = frozenset({">=", "<=", "=", ">", "<", "≥", "≤", "≧", "≦", "==", "大于等于", "小于等于", "等于",
+                          "大于", "小于", "不低于", "不高于", "不少于", "不多于", "不超过", "不小于", "不大于"})
+_NO_SIGN = frozenset({"定性", "定量"})
+_PLACEHOLDER_UNITS = frozenset({"无", "-", "—", "－", "/", "／", "--", "——"})
+
+
+def _half(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
 
 
 @dataclass
@@ -292,7 +409,9 @@ class _IndicatorParser:
 
     A row line is ``[level1] [level2] level3 target``: level labels are recognised by the
     framework's tree, the target is the last token when it parses as a target. A name without a
-    target on its line is wrapped: its lines are rejoined until a line brings the target.
+    target on its line is wrapped: its lines are rejoined until a line brings the target. In a
+    table whose header has a sign or unit column, a row line is ``[level1] [level2] level3 sign
+    value [unit]`` and the target is their concatenation.
     """
 
     def __init__(self, vocab: _Vocabulary, report: ImportReport, where: str):
@@ -301,12 +420,23 @@ class _IndicatorParser:
         self.level2: str | None = None
         self.pending: _Pending | None = None
         self.rows: list[dict[str, str | None]] = []
+        self.split = False  # the target is printed in parts: sign / value / unit columns
+        self.starts: list[bool] = []  # per row: whether its line began with a level-1 label
+
+    def header(self, line: Line) -> None:
+        self._flush()
+        self.split = any(column in _SPLIT_COLUMNS for column in line.columns)
 
     def line(self, line: Line) -> None:
         tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(line.text)]
+        starts_row = self.pending is None
         index = self._levels(line.no, tokens)
         rest = tokens[index:]
         if not rest:
+            return
+        if starts_row:
+            self._carried(line.no, index > 0 and tokens[0][0] in self.vocab.tree)
+        if self.split and self._split_row(line, rest):
             return
         text = line.text[rest[0][1]:]
         last, last_start = rest[-1]
@@ -332,6 +462,35 @@ class _IndicatorParser:
             self._row(pending.name() + name, last, lines, wrapped=True)
         else:
             pending.lines.append((line.no, text))
+
+    def _carried(self, no: int, with_level1: bool) -> None:
+        """In a table whose rows each print their level 1 (the template), a row without one is unsure."""
+        self.starts.append(with_level1)
+        if not with_level1 and len(self.starts) > 2 and self.starts[0] and self.starts[1]:
+            self.report.unsure.append(Unsure(
+                no, f"{self.where}.indicators[{len(self.rows)}].level1",
+                f"本表各行都写明了一级目标，这一行没有，已沿用上一行的“{self.level1}”“{self.level2}”"))
+
+    def _split_row(self, line: Line, rest: list[tuple[str, int]]) -> bool:
+        """``name sign value [unit]``: a row with its target joined from its parts, if the line is one."""
+        at = max((i for i, (token, _) in enumerate(rest) if _half(token) in _SIGN_TOKENS | _NO_SIGN), default=None)
+        if at is None:
+            return False
+        after = [token for token, _ in rest[at + 1:]]
+        name = line.text[rest[0][1]:rest[at][1]].strip() if at else ""
+        if len(after) > 2 or not (name or self.pending):
+            return False
+        sign = rest[at][0]
+        value = after[0] if after else ""
+        unit = after[1] if len(after) > 1 and after[1] not in _PLACEHOLDER_UNITS else ""
+        target = ("" if _half(sign) in _NO_SIGN else sign) + value + unit
+        pending, self.pending = self.pending, None
+        if pending is None:
+            self._row(name, target or None, [line.no])
+        else:
+            lines = [no for no, _ in pending.lines] + [line.no]
+            self._row(pending.name() + name, target or None, lines, wrapped=True)
+        return True
 
     def _levels(self, no: int, tokens: list[tuple[str, int]]) -> int:
         """Take the level-1 and level-2 labels at the start of a row line; return the index after them."""
@@ -397,29 +556,76 @@ class _IndicatorParser:
 
 
 # ---------------------------------------------------------------------------------------------
+# the cover sheet 填报说明 of the template
+
+_COVER_LABEL_OF = {spot.label: spot.path for spot in COVER_SPOTS}
+_COVER_LABEL_RE = re.compile(
+    r"^\s*(" + "|".join(re.escape(label) for label in sorted(_COVER_LABEL_OF, key=len, reverse=True))
+    + r")(?:\s*[：:]|(?=\s)|$)\s*(.*?)\s*$")
+_GUIDE_HEADING = "填报指引"
+_GUIDE_ITEM_RE = re.compile(r"^\s*\d{1,2}[.．、]")
+
+
+def _parse_cover(lines: list[Line], report: ImportReport) -> dict[str, tuple[int, str]]:
+    """The cover's fields (path → (line, value)); its guide text is recognised, other lines unused."""
+    values: dict[str, tuple[int, list[str]]] = {}
+    current: str | None = None
+    guide = in_item = False
+    for line in lines[1:]:
+        if line.kind in (Kind.BLANK, Kind.PAGE_NUMBER):
+            continue
+        if guide:
+            in_item = in_item or bool(_GUIDE_ITEM_RE.match(line.text))
+            if not in_item:
+                report.unused.append(UnusedLine(line.no, line.text))
+            continue
+        if _squash(line.text) == _GUIDE_HEADING:
+            guide, current = True, None
+            continue
+        if match := _COVER_LABEL_RE.match(line.text):
+            current = _COVER_LABEL_OF[match.group(1)]
+            if current in values:
+                report.unsure.append(Unsure(line.no, current, f"封面的“{match.group(1)}”出现了不止一次，取第一处"))
+                current = None
+                continue
+            values[current] = (line.no, [match.group(2)] if match.group(2) else [])
+        elif current is not None:
+            values[current][1].append(line.text)
+        else:
+            report.unused.append(UnusedLine(line.no, line.text))
+    return {path: (no, "".join(parts).strip()) for path, (no, parts) in values.items()}
+
+
+# ---------------------------------------------------------------------------------------------
 # tables and the filing
 
 
-def _split_tables(lines: list[Line], report: ImportReport) -> list[list[Line]]:
-    """Split at each title that opens a table (followed by its year or its first labels).
+def _split_tables(lines: list[Line], report: ImportReport) -> tuple[list[list[Line]], list[Line]]:
+    """Split at each title that opens a table (followed, after its year, by its first labels).
 
-    A title followed by neither is a heading repeated on a page of the same table, not a table.
+    Returns the tables and the cover: the lines from a cover title to the first table. A title
+    followed by anything else is a heading repeated on a page of the same table, not a table.
     """
     tables: list[list[Line]] = []
+    cover: list[Line] = []
     for index, line in enumerate(lines):
         if line.kind is Kind.TITLE and (not tables or _opens_table(lines, index)):
             tables.append([line])
         elif tables:
             tables[-1].append(line)
+        elif line.kind is Kind.COVER_TITLE and not cover:
+            cover.append(line)
+        elif cover:
+            cover.append(line)
         elif line.kind is not Kind.BLANK:
             report.unused.append(UnusedLine(line.no, line.text))
-    return tables
+    return tables, cover
 
 
 def _opens_table(lines: list[Line], index: int) -> bool:
-    following = [line for line in lines[index + 1:index + 12] if line.kind is not Kind.BLANK][:3]
-    return any(line.kind is Kind.YEAR or (line.kind is Kind.LABELS and line.labels[0][0] in ("unit", "name"))
-               for line in following)
+    following = [line for line in lines[index + 1:index + 12] if line.kind not in (Kind.BLANK, Kind.PAGE_NUMBER)]
+    following = [line for line in following[:3] if line.kind is not Kind.YEAR][:1]
+    return any(line.kind is Kind.LABELS and line.labels[0][0] in ("unit", "name") for line in following)
 
 
 def _parse_table(lines: list[Line], index: int, vocab: _Vocabulary, report: ImportReport) -> tuple[dict, bool]:
@@ -429,27 +635,34 @@ def _parse_table(lines: list[Line], index: int, vocab: _Vocabulary, report: Impo
     year = title.year
     form = _FormParser(vocab, report, where)
     table = _IndicatorParser(vocab, report, where)
-    in_table = goals_seen = False
+    in_table = goals_seen = repeated = False
 
     def unused(line: Line) -> None:
         report.unused.append(UnusedLine(line.no, line.text))
 
     for line in lines[1:]:
         kind = line.kind
-        if kind is Kind.BLANK:
+        if kind in (Kind.BLANK, Kind.PAGE_NUMBER):  # a page number or footer: recognised, no content
+            continue
+        after_title, repeated = repeated, kind is Kind.TITLE
+        if kind is Kind.TITLE:
+            continue  # the title repeated at the top of a page
+        if kind is Kind.YEAR and after_title:  # … with its year row
+            if year is not None and line.year != year:
+                report.unsure.append(Unsure(line.no, f"{where}.year", f"页首重复的年度{line.year}与本表的{year}不一致"))
             continue
         if in_table:
             if kind is Kind.TEXT:
                 table.line(line)
-            elif kind not in (Kind.TABLE_HEADER, Kind.GOALS_HEADING, Kind.TITLE):  # repeated on a new page
+            elif kind is Kind.TABLE_HEADER:  # repeated on a new page
+                table.header(line)
+            elif kind is not Kind.GOALS_HEADING:
                 unused(line)
             continue
         if kind is Kind.YEAR and not form.label_lines:
             if year is not None and year != line.year:
                 report.unsure.append(Unsure(line.no, f"{where}.year", f"标题中的年度{year}与“（{line.year}年度）”不一致，取后者"))
             year = line.year
-        elif kind is Kind.TITLE:
-            continue  # the title repeated at the top of a page
         elif kind is Kind.BUDGET_HEADING:
             form.close()
         elif kind is Kind.GOALS_HEADING:
@@ -458,8 +671,7 @@ def _parse_table(lines: list[Line], index: int, vocab: _Vocabulary, report: Impo
         elif kind is Kind.TABLE_HEADER:
             form.close()
             in_table = True
-        elif kind is Kind.PAGE_NUMBER:
-            unused(line)
+            table.header(line)
         elif kind is Kind.LABELS:
             form.labels(line)
         else:
@@ -470,7 +682,7 @@ def _parse_table(lines: list[Line], index: int, vocab: _Vocabulary, report: Impo
                 form.close()
                 in_table = True
                 table.line(line)
-            elif not form.text(line.no, line.text):
+            elif not form.text(line.no, line.text, line.joiner):
                 unused(line)
     values = form.fields(title.no)
     if year is None:
@@ -487,19 +699,37 @@ def _parse_table(lines: list[Line], index: int, vocab: _Vocabulary, report: Impo
     return project, bool(form.label_lines)
 
 
-def parse_published_text(text: str, *, source: str | None = None, framework: str = "shanghai-2020") -> ImportResult:
-    """Read the text of one or more published tables into a Filing, with a report of what was guessed.
+def _resolve_framework(texts: list[str], framework: str | None, report: ImportReport) -> Framework:
+    detected, line_no = detect_framework(texts)
+    if framework is None:
+        return load_framework(detected or DEFAULT_FRAMEWORK)
+    chosen = load_framework(framework)
+    if detected is not None and line_no is not None and detected != chosen.id:
+        note = f"这一行表明原表按“{load_framework(detected).name}”填写，但按指定的“{chosen.name}”读取"
+        report.unsure.append(Unsure(line_no, "framework", note))
+    return chosen
 
-    Raises :class:`InputFileError` (naming ``source``) when the text holds no table.
+
+def parse_source_lines(lines: Sequence[SourceLine], *, source: str | None = None, framework: str | None = None,
+                       page_marks: bool = False, extra: Sequence[Unsure] = ()) -> ImportResult:
+    """Read the lines of one or more published tables into a Filing, with a report of what was guessed.
+
+    ``framework`` is a framework id; None detects it from the text. ``page_marks``: the first
+    character of a line may be a page-break mark to drop (text extracted by other tools).
+    ``extra`` are notes of the extraction to add to the report. Raises :class:`InputFileError`
+    (naming ``source``) when the text holds no table.
     """
-    vocab = _Vocabulary(load_framework(framework))
-    report = ImportReport()
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = [classify(raw, no, vocab) for no, raw in enumerate(_LINE_BREAK.split(text), start=1)]
-    tables = _split_tables(lines, report)
+    report = ImportReport(unsure=list(extra))
+    vocab = _Vocabulary(_resolve_framework([line.text for line in lines], framework, report))
+    classified = [classify(line.text, no, vocab, page_marks=page_marks, joiner=line.joiner)
+                  for no, line in enumerate(lines, start=1)]
+    for no, line in enumerate(lines, start=1):
+        if line.page is not None:
+            report.places[no] = (line.page, line.page_line or 0)
+    tables, cover_lines = _split_tables(classified, report)
     if not tables:
         raise InputFileError(NO_TABLE_MESSAGE, source)
+    cover = _parse_cover(cover_lines, report) if cover_lines else {}
     projects, found = [], False
     for index, table in enumerate(tables):
         project, labelled = _parse_table(table, index, vocab, report)
@@ -515,11 +745,48 @@ def parse_published_text(text: str, *, source: str | None = None, framework: str
             report.unsure.append(Unsure(table[0].no, f"projects[{index}].unit", note))
         if project["year"] is not None and project["year"] != year:
             report.unsure.append(Unsure(table[0].no, f"projects[{index}].year", f"年度{project['year']}与第一张表的{year}不同"))
+    filing: dict = {"unit": unit, "year": year, "framework": vocab.framework.id, "projects": projects, "source": source}
+    _apply_cover(cover, filing, vocab.framework, report)
     report.unsure.sort(key=lambda item: item.line_no)
     report.unused.sort(key=lambda item: item.line_no)
-    filing = Filing.model_validate(
-        {"unit": unit, "year": year, "framework": vocab.framework.id, "projects": projects, "source": source})
-    return ImportResult(filing, report)
+    if report.places:
+        report.unused = [item._replace(page=report.places.get(item.line_no, (None,))[0]) for item in report.unused]
+        report.unsure = [item._replace(page=report.places.get(item.line_no, (None,))[0]) for item in report.unsure]
+    return ImportResult(Filing.model_validate(filing), report)
+
+
+def _apply_cover(cover: dict[str, tuple[int, str]], filing: dict, framework: Framework, report: ImportReport) -> None:
+    """The cover's department, contact and phone go into the filing; its unit, year and framework are checked."""
+    for path in ("department", "contact", "phone"):
+        if path in cover:
+            filing[path] = cover[path][1] or None
+    if "unit" in cover and cover["unit"][1]:
+        no, unit = cover["unit"]
+        if filing["unit"] is None:
+            filing["unit"] = unit
+        elif unit != filing["unit"]:
+            report.unsure.append(Unsure(no, "unit", f"封面的申报单位“{unit}”与项目表的“{filing['unit']}”不同，取项目表的"))
+    if "year" in cover and cover["year"][1]:
+        no, text = cover["year"]
+        if filing["year"] is None and text.isdigit():
+            filing["year"] = int(text)
+        elif text != str(filing["year"]):
+            report.unsure.append(Unsure(no, "year", f"封面的预算年度“{text}”与项目表的{filing['year']}不同，取项目表的"))
+    if "framework_name" in cover and _squash(cover["framework_name"][1]) != _squash(framework.name):
+        no, name = cover["framework_name"]
+        report.unsure.append(Unsure(no, "framework", f"封面的指标框架“{name}”不是“{framework.name}”，已按后者读取"))
+
+
+def parse_published_text(text: str, *, source: str | None = None, framework: str | None = None) -> ImportResult:
+    """Read the text of one or more published tables into a Filing, with a report of what was guessed.
+
+    ``framework`` is a framework id; None detects it (default: shanghai-2020). Raises
+    :class:`InputFileError` (naming ``source``) when the text holds no table.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = [SourceLine(raw) for raw in _LINE_BREAK.split(text)]
+    return parse_source_lines(lines, source=source, framework=framework, page_marks=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,7 +815,7 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
-def import_text_file(path: str | Path) -> ImportResult:
+def import_text_file(path: str | Path, *, framework: str | None = None) -> ImportResult:
     """Read a text file extracted from published tables. Every failure is one Chinese line naming the file."""
     path = Path(path)
     if not path.is_file():
@@ -561,8 +828,8 @@ def import_text_file(path: str | Path) -> ImportResult:
     if not data.strip():
         raise InputFileError("文件是空的，请重新导出文本后再试。", path)
     if data.startswith(b"%PDF"):
-        raise InputFileError("这是 PDF 文件，请先把其中的文字导出为文本文件，再导入该文本。", path)
+        raise InputFileError("这是 PDF 文件，请把扩展名改为 .pdf 后直接导入，或先把其中的文字导出为文本文件。", path)
     text = _decode(data)
     if text is None:
         raise InputFileError("不是文本文件，请选择从已发布的绩效目标表导出的文本（UTF-8 或 GB18030 编码）。", path)
-    return parse_published_text(text, source=str(path))
+    return parse_published_text(text, source=str(path), framework=framework)
