@@ -35,9 +35,11 @@ from .textimport import ImportResult, SourceLine, Unsure, parse_source_lines
 
 __all__ = ["extract_pdf_lines", "import_pdf_file", "PdfText"]
 
-# A line whose end is closer than this (points) to where the next word would have ended decides
-# its break (wrap or paragraph) by less than rounding: the decision is reported as unsure.
-_CLOSE_CALL_PT = 0.6
+# The text area of a cell ends somewhere in the last _BAND_PT points before its right edge less
+# its padding; a line break whose next word would have ended in that band is reported as unsure.
+_BAND_PT = 1.5
+# An empty line is shorter than a line of CJK text: its share of the document's line pitch.
+_BLANK_LINE = 0.8
 # Two characters of one line further apart than this share of the font size are separate words.
 _WORD_GAP = 0.25
 # Characters whose centres are closer than this share of the font size sit on one visual line.
@@ -126,54 +128,94 @@ def _visual_lines(chars: Iterable[dict]) -> list[_VLine]:
 class _Paragraph:
     text: str
     joiner: str  # what joins it to the previous paragraph of its cell ("" for the first)
-    note: str | None = None  # the break before it was a close call
+    note: str | None = None  # the break before or inside it was a close call
+
+
+@dataclass
+class _Cell:
+    bbox: tuple[float, float, float, float]
+    vlines: list[_VLine]
+
+
+@dataclass
+class _Page:
+    no: int
+    cells: list[_Cell]
+    loose: list[_VLine]
+    has_text: bool
+
+
+class _Metrics:
+    """What the whole document says about its layout: how far lines of each cell width reach, the line pitch."""
+
+    def __init__(self, pages: Sequence[_Page]):
+        self.reach: dict[float, float] = {}  # right edge of a cell → the furthest end of a line in such cells
+        gaps: list[float] = []
+        for page in pages:
+            for cell in page.cells:
+                key = _edge_key(cell.bbox)
+                self.reach[key] = max(self.reach.get(key, 0.0), max(v.x1 for v in cell.vlines))
+                gaps += [b.top - a.top for a, b in zip(cell.vlines, cell.vlines[1:])]
+        self.pitch = statistics.median(gaps) if gaps else None
+
+
+def _edge_key(bbox: tuple[float, float, float, float]) -> float:
+    return round(bbox[2] * 2) / 2
 
 
 def _first_unit(vline: _VLine) -> list[dict]:
     """The characters the layout could not have split from the start of a line: a CJK character
-    or a run of Latin letters and digits, with the punctuation glued to it."""
+    or a run of Latin letters and digits, with the punctuation glued to it (and a number glued to
+    that punctuation: a line is not broken in "，2020")."""
     chars = vline.chars
     index = 0
-    while index < len(chars) and chars[index]["text"] in _OPENING:
-        index += 1
+
+    def skip(accepted) -> None:
+        nonlocal index
+        while index < len(chars) and accepted(chars[index]["text"]):
+            index += 1
+
+    skip(lambda text: text in _OPENING)
     if index < len(chars):
         if _WORD.fullmatch(chars[index]["text"]):
-            while index < len(chars) and _WORD.fullmatch(chars[index]["text"]):
-                index += 1
+            skip(_WORD.fullmatch)
         else:
             index += 1
-    while index < len(chars) and chars[index]["text"] in _CLOSING:
-        index += 1
+    closing = index
+    skip(lambda text: text in _CLOSING)
+    if index > closing:
+        skip(_WORD.fullmatch)
+        skip(lambda text: text in _CLOSING)
     return chars[: max(index, 1)]
 
 
-def _cell_paragraphs(vlines: list[_VLine], bbox: tuple[float, float, float, float]) -> list[_Paragraph]:
-    """A cell's visual lines as paragraphs (see the module docstring for the rule)."""
-    if not vlines:
-        return []
-    left = min(v.x0 for v in vlines)
-    right = bbox[2] - max(0.0, left - bbox[0])  # the text area: as much padding right as left
-    pitches = [b.top - a.top for a, b in zip(vlines, vlines[1:])]
-    pitch = min(pitches) if pitches else 0.0
+def _cell_paragraphs(cell: _Cell, metrics: _Metrics) -> list[_Paragraph]:
+    """A cell's visual lines as paragraphs (see the module docstring for the rule).
+
+    The text area of the cell ends at most at ``right`` (its right edge less the padding seen on
+    its left); lines of cells of this width are known to reach ``reach``. The next line's first
+    word ending beyond ``right`` did not fit: a wrap. Ending before ``reach`` it would have
+    fitted: a paragraph. In between the layout cannot tell: a wrap, reported.
+    """
+    vlines, bbox = cell.vlines, cell.bbox
+    right = bbox[2] - max(0.0, min(v.x0 for v in vlines) - bbox[0])
+    reach = min(right, max(right - _BAND_PT, metrics.reach.get(_edge_key(bbox), 0.0)))
     paragraphs = [_Paragraph(vlines[0].text, "")]
     for previous, vline in zip(vlines, vlines[1:]):
-        unit = _first_unit(vline)
-        width = sum(c["x1"] - c["x0"] for c in unit)
-        end_if_joined = previous.x1 + width
-        margin = right - end_if_joined  # > 0: the next word would have fitted on the line
-        gap = vline.top - previous.top
-        blank = 0
-        if pitch > 0 and gap > pitch * 1.5:
-            # an empty line is shorter than a text line (no CJK glyph sets its height)
-            blank = max(1, round((gap - pitch) / (pitch * 0.81)))
-        if margin > 0 or blank:
-            note = None
-            if not blank and margin <= _CLOSE_CALL_PT:
-                note = "PDF 中这一行之前的换行处于判断边界，已按分段（换行）处理，请核对"
+        blank, odd = 0, False
+        if metrics.pitch:
+            lines = (vline.top - previous.top - metrics.pitch) / (_BLANK_LINE * metrics.pitch)
+            blank, odd = max(0, round(lines)), lines > 0.5 and abs(lines - round(lines)) > 0.3
+        end = previous.x1 + sum(c["x1"] - c["x0"] for c in _first_unit(vline))
+        if blank:
+            note = f"PDF 中两行之间的空白按 {blank} 个空行读入，请核对" if odd else None
             paragraphs.append(_Paragraph(vline.text, "\n" * (1 + blank), note))
+        elif end <= reach:
+            paragraphs.append(_Paragraph(vline.text, "\n"))
         else:
-            if margin > -_CLOSE_CALL_PT:
-                paragraphs[-1].note = paragraphs[-1].note or "PDF 中这一行的折行处于判断边界，已按同一段落直接连接，请核对"
+            if end <= right:
+                paragraphs[-1].note = paragraphs[-1].note or (
+                    "PDF 中这一行末尾的折行无法确定是自动换行还是分段，已按自动换行直接连接，请核对")
             paragraphs[-1].text += vline.text
     return paragraphs
 
@@ -197,48 +239,50 @@ def _inside(char: dict, bbox: tuple[float, float, float, float]) -> bool:
     return bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]
 
 
-def _page_items(page) -> tuple[list[_Item], bool]:
-    """The page's items in reading order, and whether it had any text at all."""
+def _read_page(page, no: int) -> _Page:
+    """The page's characters by ruled cell (the innermost that holds each), and those outside any cell."""
     chars = [c for c in page.dedupe_chars().chars if c.get("text")]
     if not any(not c["text"].isspace() for c in chars):
-        return [], False
-    cells = [tuple(cell) for table in page.find_tables() for cell in table.cells]
-    cells.sort(key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))  # smallest first: the innermost cell wins
+        return _Page(no, [], [], False)
+    boxes = [tuple(cell) for table in page.find_tables() for cell in table.cells]
+    boxes.sort(key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))  # smallest first: the innermost cell wins
     by_cell: dict[tuple, list[dict]] = {}
     loose: list[dict] = []
     for char in chars:
-        for bbox in cells:
+        for bbox in boxes:
             if _inside(char, bbox):
                 by_cell.setdefault(bbox, []).append(char)
                 break
         else:
             loose.append(char)
-    items: list[_Item] = []
+    cells = [_Cell(bbox, _visual_lines(cell_chars)) for bbox, cell_chars in by_cell.items()]
+    return _Page(no, [cell for cell in cells if any(v.text.strip() for v in cell.vlines)], _visual_lines(loose), True)
+
+
+def _page_items(page: _Page, metrics: _Metrics) -> list[_Item]:
+    """The page in reading order: a row of cells is one item, a loose visual line another."""
     rows: dict[float, list[tuple[tuple, list[_Paragraph]]]] = {}
-    for bbox, cell_chars in by_cell.items():
-        paragraphs = _cell_paragraphs(_visual_lines(cell_chars), bbox)
-        if any(p.text.strip() for p in paragraphs):
-            rows.setdefault(round(bbox[1], 1), []).append((bbox, paragraphs))
+    for cell in page.cells:
+        rows.setdefault(round(cell.bbox[1], 1), []).append((cell.bbox, _cell_paragraphs(cell, metrics)))
+    items = []
     for top, row in rows.items():
         row.sort(key=lambda entry: entry[0][0])
         items.append(_Item(top, row[0][0][0], [paragraphs for _, paragraphs in row]))
-    for vline in _visual_lines(loose):
-        if vline.text.strip():
-            items.append(_Item(vline.top, vline.x0, [[_Paragraph(vline.text, "")]]))
+    items += [_Item(v.top, v.x0, [[_Paragraph(v.text, "")]]) for v in page.loose if v.text.strip()]
     items.sort(key=lambda item: (item.top, item.x0))
-    return items, True
+    return items
 
 
 def _item_lines(item: _Item) -> list[tuple[str, str, str | None]]:
-    """An item as (text, joiner, note) lines: the first paragraph of every cell on one line."""
+    """An item as (text, joiner, note) lines: the first paragraph of every cell on one line, the
+    further paragraphs of a cell on lines of their own."""
     lines: list[list] = [["", "", None]]
     for paragraphs in item.cells:
         first, *rest = paragraphs
         text = first.text.strip() if not rest else first.text.lstrip()
-        if not text and not rest:
-            continue
         current = lines[-1]
-        current[0] = f"{current[0]} {text}" if current[0] else text
+        if text:
+            current[0] = f"{current[0]} {text}" if current[0] else text
         current[2] = current[2] or first.note
         for paragraph in rest:
             lines.append([paragraph.text, paragraph.joiner, paragraph.note])
@@ -248,27 +292,26 @@ def _item_lines(item: _Item) -> list[tuple[str, str, str | None]]:
 def extract_pdf_lines(path: str | Path) -> PdfText:
     """The lines of a PDF in reading order (see the module docstring); raises InputFileError."""
     pdf = _open(Path(path))
-    lines: list[SourceLine] = []
-    notes: list[tuple[int, str]] = []
-    empty: list[int] = []
+    pages: list[_Page] = []
     with pdf:
-        count = len(pdf.pages)
         for page_no, page in enumerate(pdf.pages, start=1):
             try:
-                items, has_text = _page_items(page)
+                pages.append(_read_page(page, page_no))
             except Exception as error:  # noqa: BLE001 - pdfminer raises many kinds on broken content
-                raise InputFileError(f"PDF 第{page_no}页的内容无法解析（{type(error).__name__}），文件可能已损坏。", path) from None
-            if not has_text:
-                empty.append(page_no)
-                continue
-            on_page = 0
-            for item in items:
-                for text, joiner, note in _item_lines(item):
-                    on_page += 1
-                    lines.append(SourceLine(text, joiner, page_no, on_page))
-                    if note:
-                        notes.append((len(lines), note))
-    return PdfText(lines, notes, count, empty)
+                raise InputFileError(f"PDF 第{page_no}页的内容无法解析（{type(error).__name__}），文件可能已损坏。",
+                                     path) from None
+    metrics = _Metrics(pages)
+    lines: list[SourceLine] = []
+    notes: list[tuple[int, str]] = []
+    for page in pages:
+        on_page = 0
+        for item in _page_items(page, metrics):
+            for text, joiner, note in _item_lines(item):
+                on_page += 1
+                lines.append(SourceLine(text, joiner, page.no, on_page))
+                if note:
+                    notes.append((len(lines), note))
+    return PdfText(lines, notes, len(pages), [page.no for page in pages if not page.has_text])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,27 +36,31 @@ def check_filing(filing: Filing, settings: RuleSettings | None = None) -> list[F
     framework = load_framework(filing.framework)
     active = [(rule, Context(filing, framework, settings.params(rule)), settings.severity(rule))
               for rule in CATALOGUE.values() if settings.enabled(rule)]
-    by_project: dict[int, list[Finding]] = {id(project): [] for project in filing.projects}
+    by_project: dict[int, list[Finding]] = {}
     loose: list[Finding] = []
-    for rule, context, severity in active:
-        if rule.scope == "project":
-            for project in filing.projects:
+    for project in filing.projects:
+        found = by_project[id(project)] = []
+        for rule, context, severity in active:
+            if rule.scope == "project":
                 for issue in rule.check(project, context):
-                    by_project[id(project)].append(_finding(rule, severity, issue, project, filing))
-        else:
+                    found.append(_finding(rule, severity, issue, project, filing))
+    for rule, context, severity in active:
+        if rule.scope == "filing":
             for issue in rule.check(filing, context):
                 finding = _finding(rule, severity, issue, issue.project, filing)
                 (by_project[id(issue.project)] if issue.project is not None else loose).append(finding)
-    ordered = [finding for project in filing.projects for finding in by_project[id(project)]]
-    return ordered + loose
+    return [finding for project in filing.projects for finding in by_project[id(project)]] + loose
 
 
 def _finding(rule: Rule, severity: str, issue: Issue, project: Project | None, filing: Filing) -> Finding:
-    sheet, cell = project.cell(issue.field) if project is not None else (None, None)
-    file = project.source.file if project is not None and project.source else filing.source
-    return Finding(code=rule.code, severity=severity, sheet=sheet, cell=cell,
-                   project=project.name if project is not None else None, field=issue.field,
-                   value=issue.value, message=issue.message, file=file)
+    if project is None:
+        return Finding(rule.code, severity, None, None, None, issue.field, issue.value, issue.message, filing.source)
+    source = project.source
+    if source is None:
+        return Finding(rule.code, severity, None, None, project.name, issue.field, issue.value, issue.message,
+                       filing.source)
+    return Finding(rule.code, severity, source.sheet, source.cells.get(issue.field), project.name, issue.field,
+                   issue.value, issue.message, source.file)
 
 
 def _settings(rules: RuleSettings | str | Path | dict[str, Any] | None) -> RuleSettings:

@@ -12,7 +12,7 @@ from .registry import SEVERITY_LABELS
 _ORDER = {"error": 0, "warning": 1}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Finding:
     """One problem, pointing at the cell that has it (sheet and cell are None for JSON inputs)."""
 
