@@ -159,3 +159,28 @@ def test_archive_then_fill_from_it(tmp_path):
     assert load_filing(filled).projects[0].budget.prior_year_budget == originals()[SEED["projects"][1]["name"]].budget.current_year
     missing = run("fill", str(this_year), "--from", str(tmp_path / "nope.db"), "-o", str(tmp_path / "x.xlsx"))
     assert missing.returncode == 2 and "nope.db" in missing.stderr
+
+
+def test_export_analyst_tables(conflicts, tmp_path):
+    """汇总表 and 指标明细 of a merged filing as Parquet and CSV, departments included."""
+    import pandas as pd
+
+    _, out, _, _, _ = conflicts
+    filing = load_filing(out)
+    summary = tmp_path / "汇总表.parquet"
+    result = run("export", str(out), "--format", "parquet", "--table", "汇总表", "-o", str(summary))
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_parquet(summary)
+    assert list(frame["项目名称"]) == [p.name for p in filing.projects]
+    assert list(frame["部门"]) == ["劳模处", "劳模处", "宣教部", "宣教部", "无部门", "财务部", "财务部"]
+    assert frame["当年预算（元）"].sum() == float(sum(p.budget.current_year for p in filing.projects))
+    assert str(frame["当年预算（元）"].dtype) == "Float64" and str(frame["指标数"].dtype) == "Int64"
+    detail = tmp_path / "指标明细.csv"
+    assert run("export", str(out), "--format", "csv", "--table", "指标明细", "-o", str(detail)).returncode == 0
+    assert detail.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = pd.read_csv(detail, encoding="utf-8-sig", dtype=str)
+    assert len(rows) == sum(len(p.indicators) for p in filing.projects)
+    assert "'=100%" in set(rows["指标目标值"])  # formula-like text escaped for spreadsheets
+    default = tmp_path / "明细.parquet"  # parquet without --table: 指标明细
+    assert run("export", str(out), "--format", "parquet", "-o", str(default)).returncode == 0
+    assert len(pd.read_parquet(default)) == len(rows)

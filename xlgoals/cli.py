@@ -45,6 +45,12 @@ def user_errors(command: Callable) -> Callable:
 class ExportFormat(str, Enum):
     json = "json"
     csv = "csv"
+    parquet = "parquet"
+
+
+class ExportTable(str, Enum):
+    summary = "汇总表"
+    detail = "指标明细"
 
 
 class ReportFormat(str, Enum):
@@ -112,15 +118,27 @@ def import_(
 @app.command()
 @user_errors
 def export(
-    source: Annotated[Path, typer.Argument(help="绩效目标表工作簿（.xlsx）")],
+    source: Annotated[Path, typer.Argument(help="绩效目标表工作簿（.xlsx），或合并后的汇总填报")],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="json：完整数据；csv：每个指标一行")] = ExportFormat.json,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="json：完整数据；csv：表格；parquet：供数据分析")] = ExportFormat.json,
+    table: Annotated[ExportTable | None, typer.Option("--table", help="导出汇总表或指标明细（csv、parquet）；不指定时 csv 为每个指标一行的完整表")] = None,
 ) -> None:
-    """把工作簿导出为 JSON 或 CSV（CSV 带 BOM，可直接用 Excel 打开）。"""
-    from .export import export_filing
+    """把工作簿导出为 JSON、CSV（带 BOM，可直接用 Excel 打开）或 Parquet。"""
+    from .export import export_filing, export_table
     from .inputs import read_filing
 
     filing = read_filing(source)
+    if fmt is ExportFormat.parquet and table is None:
+        table = ExportTable.detail
+    if table is not None and fmt is not ExportFormat.json:
+        from .workbook.reader import read_departments
+
+        departments = read_departments(source, filing) if source.suffix.lower() in (".xlsx", ".xlsm") \
+            else [filing.department] * len(filing.projects)
+        export_table(filing, departments, table.value, output, fmt.value, inputs=(source,))
+        count = len(filing.projects) if table is ExportTable.summary else sum(len(p.indicators) for p in filing.projects)
+        out.print(f"已导出{table.value} {count} 行：{output}")
+        return
     export_filing(filing, output, fmt.value, inputs=(source,))
     rows = sum(max(1, len(project.indicators)) for project in filing.projects)
     detail = f"{rows} 行" if fmt is ExportFormat.csv else f"{len(filing.projects)} 个项目"

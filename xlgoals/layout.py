@@ -17,7 +17,13 @@ COVER_SHEET = "填报说明"
 META_SHEET = "_xlgoals"
 REPORT_SHEET = "校验结果"
 DEFAULT_PROJECT_SHEET = "项目{n}"
-RESERVED_SHEETS = (COVER_SHEET, META_SHEET, REPORT_SHEET)  # no project sheet may take these names
+SUMMARY_SHEET = "汇总表"
+DETAIL_SHEET = "指标明细"
+RESERVED_SHEETS = (COVER_SHEET, META_SHEET, REPORT_SHEET, SUMMARY_SHEET, DETAIL_SHEET)  # never a project's name
+# 汇总表 of a merged filing: one row per project from this row on, department and name in these columns.
+SUMMARY_FIRST_ROW = 3
+SUMMARY_DEPARTMENT_COLUMN = "B"
+SUMMARY_NAME_COLUMN = "D"
 
 Kind = Literal["text", "long", "choice", "date", "amount", "yesno", "year", "title"]
 

@@ -91,6 +91,25 @@ def read_workbook(path: str | Path, *, framework: str | None = None) -> Workbook
     return WorkbookContent(path, meta, resolved, cover, project_sheets, others)
 
 
+def read_departments(path: str | Path, filing: Filing) -> list[str | None]:
+    """The department of each project: from a merged filing's 汇总表, else the cover's 填报部门."""
+    path = check_workbook(path)
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        if layout.SUMMARY_SHEET not in book.sheet_names:
+            return [filing.department] * len(filing.projects)
+        grid = _grid(book, layout.SUMMARY_SHEET, path)
+    finally:
+        book.close()
+    listed: dict[str, list[str | None]] = {}
+    for row in range(layout.SUMMARY_FIRST_ROW, len(grid) + 1):
+        name = _value(grid, f"{layout.SUMMARY_NAME_COLUMN}{row}")
+        if name is None:
+            break
+        listed.setdefault(_text(name), []).append(_value(grid, f"{layout.SUMMARY_DEPARTMENT_COLUMN}{row}"))
+    return [listed[p.name].pop(0) if listed.get(p.name) else None for p in filing.projects]
+
+
 def is_project_grid(grid: Grid) -> bool:
     """Whether a sheet carries the labels of this template version's project form."""
     return all(_text(_value(grid, ref)) == text for ref, text in layout.PROJECT_SIGNATURE.items())

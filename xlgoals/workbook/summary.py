@@ -14,6 +14,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from .. import layout
+from ..export import DETAIL_COLUMNS, detail_rows
 from ..merge import MergeResult
 from ..rules.report import Report
 from . import styles
@@ -22,14 +23,12 @@ from .builder import DEFAULT_PASSWORD
 from .cells import put
 from .writer import render_filing, save_workbook
 
-SUMMARY_SHEET = "汇总表"
-DETAIL_SHEET = "指标明细"
+SUMMARY_SHEET = layout.SUMMARY_SHEET
+DETAIL_SHEET = layout.DETAIL_SHEET
 _AMOUNT_COLUMNS = ("G", "H", "I", "J")  # total, current year, prior budget, prior executed
 _SUMMARY_HEADERS = ("序号", "部门", "来源文件", "项目名称", "项目类别", "绩效类型", "项目总预算（元）",
                     "当年预算（元）", "上年预算额（元）", "上年执行数（元）", "较上年变化", "指标数", "错误", "提示")
 _SUMMARY_WIDTHS = (6, 16, 22, 34, 16, 14, 16, 16, 16, 16, 11, 8, 7, 7)
-_DETAIL_HEADERS = ("部门", "项目名称", "序号", "一级目标", "二级目标", "三级目标", "指标目标值",
-                   "目标值类型", "比较符号", "目标数值", "计量单位")
 _LINK_FONT = Font(name=styles.FONT_NAME, size=10, color="0563C1", underline="single")
 
 
@@ -67,7 +66,7 @@ def _summary_sheet(workbook, result: MergeResult, password: str) -> None:
                                                             styles.CENTER)
         ws.column_dimensions[cell.column_letter].width = width
     counts = _finding_counts(result)
-    first = 3
+    first = layout.SUMMARY_FIRST_ROW
     for offset, (project, department) in enumerate(zip(result.filing.projects, result.departments)):
         row = first + offset
         sheet = project.source.sheet
@@ -133,19 +132,12 @@ def _chart(ws, first: int, last: int, anchor_row: int) -> None:
 
 def _detail_sheet(workbook, result: MergeResult, password: str) -> None:
     ws = workbook.create_sheet(DETAIL_SHEET, index=len(workbook.sheetnames) - 1)
-    for column, header in enumerate(_DETAIL_HEADERS, start=1):
+    for column, header in enumerate(DETAIL_COLUMNS, start=1):
         put(ws, ws.cell(1, column).coordinate, header)
     row = 1
-    for project, department in zip(result.filing.projects, result.departments):
-        for index, indicator in enumerate(project.indicators, start=1):
-            row += 1
-            target = indicator.target
-            values = (department, project.name, index, indicator.level1, indicator.level2, indicator.level3,
-                      target.raw if target else None, target.kind if target else None,
-                      target.op if target else None, target.value if target else None,
-                      target.unit if target else None)
-            for column, value in enumerate(values, start=1):
-                put(ws, ws.cell(row, column).coordinate, value)
+    for row, values in enumerate(detail_rows(result.filing, result.departments), start=2):
+        for column, value in enumerate(values, start=1):
+            put(ws, ws.cell(row, column).coordinate, value)
     for column, width in zip("ABCDEFGHIJK", (16, 34, 6, 12, 12, 34, 14, 12, 8, 12, 8)):
         ws.column_dimensions[column].width = width
     if row > 1:
