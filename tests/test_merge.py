@@ -125,8 +125,17 @@ def test_merged_filing_in_libreoffice(conflicts, tmp_path):
     from tests.support import libreoffice as lo
 
     lo.require()
-    _, out, _, _, _ = conflicts
-    inspected = lo.inspect(out)
+    _, out, _, report, _ = conflicts
+    inspected = lo.inspect(out, links=[SUMMARY_SHEET, "校验结果"])
+    sheets = {sheet["name"] for sheet in inspected["sheets"]}
+    summary_links = inspected["links"][SUMMARY_SHEET]
+    assert len(summary_links) == 7
+    for urls in summary_links.values():  # every project link lands on an existing sheet of the filing
+        target = urls[0].removeprefix("#").rsplit(".", 1)[0].strip("'")
+        assert target in sheets
+    finding_links = inspected["links"]["校验结果"]
+    assert sorted(urls[0] for urls in finding_links.values()) == sorted(
+        f"#'{f['sheet']}'.{f['cell']}" for f in report["findings"])
     summary = next(s for s in inspected["sheets"] if s["name"] == SUMMARY_SHEET)["cells"]
     filing = load_filing(out)
     first = filing.projects[0]

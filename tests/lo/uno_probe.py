@@ -510,6 +510,29 @@ def evaluate(doc, formulas: list[str], password: str | None) -> list[str]:
     return [cell.getString() for cell in cells]
 
 
+def sheet_links(sheet) -> dict:
+    """A1 → the URLs of the hyperlink fields in that cell (text cells of the used area only)."""
+    cursor = sheet.createCursor()
+    cursor.gotoStartOfUsedArea(False)
+    cursor.gotoEndOfUsedArea(True)
+    used = cursor.getRangeAddress()
+    links = {}
+    for r in range(used.StartRow, used.EndRow + 1):
+        for c in range(used.StartColumn, used.EndColumn + 1):
+            cell = sheet.getCellByPosition(c, r)
+            if _enum_name(cell.getType()) != "TEXT":
+                continue
+            fields = cell.getTextFields().createEnumeration()
+            urls = []
+            while fields.hasMoreElements():
+                field = fields.nextElement()
+                if field.getPropertySetInfo().hasPropertyByName("URL"):
+                    urls.append(field.getPropertyValue("URL"))
+            if urls:
+                links[a1(c, r)] = urls
+    return links
+
+
 def do_inspect(office: Office, args) -> dict:
     formulas = None
     if args.evaluate is not None:
@@ -535,6 +558,9 @@ def do_inspect(office: Office, args) -> dict:
         }
         if formulas is not None:
             result["evaluated"] = evaluate(doc, formulas, args.password)
+        if args.links:
+            result["links"] = {name: sheet_links(sheets.getByName(name)) for name in args.links
+                               if sheets.hasByName(name)}
         return result
     finally:
         _close_doc(doc)
@@ -595,6 +621,8 @@ def parse_args(argv):
     p_inspect.add_argument("file")
     p_inspect.add_argument("--password", default=None)
     p_inspect.add_argument("--evaluate", default=None, help="JSON list of formulas (English names, ';')")
+    p_inspect.add_argument("--links", action="append", default=[], metavar="SHEET",
+                           help="also report hyperlink URLs of this sheet's cells (repeatable)")
 
     p_convert = sub.add_parser("convert", help="store FILE in another format")
     p_convert.add_argument("file")

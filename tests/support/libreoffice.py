@@ -134,6 +134,7 @@ def inspect(
     *,
     password: str | None = None,
     evaluate: list[str] | None = None,
+    links: list[str] | None = None,
     timeout: float = TIMEOUT,
 ) -> dict:
     """What LibreOffice sees in a workbook; the JSON shape is documented in uno_probe.py.
@@ -141,12 +142,15 @@ def inspect(
     ``evaluate``: formulas in LibreOffice API syntax (English names, ``;``),
     computed on a scratch sheet; results land in ``result["evaluated"]``.
     ``password`` unprotects the document structure first, if protected.
+    ``links``: sheets whose cells' hyperlink URLs land in ``result["links"][sheet]``.
     """
     args = ["inspect", str(Path(path).resolve())]
     if password is not None:
         args += ["--password", password]
     if evaluate is not None:
         args += ["--evaluate", json.dumps(list(evaluate), ensure_ascii=False)]
+    for sheet in links or ():
+        args += ["--links", sheet]
     return _run_probe(args, timeout)
 
 
