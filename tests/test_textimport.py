@@ -20,10 +20,12 @@ from xlgoals.model import Filing
 from xlgoals.textimport import (
     NO_TABLE_MESSAGE,
     ImportResult,
+    SourceLine,
     Unsure,
     UnusedLine,
     import_text_file,
     parse_published_text,
+    parse_source_lines,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -386,6 +388,11 @@ FRAGMENTS = st.sampled_from([
     "项目概况：", "总目标及阶段性目标：", "本项目上年度市级财政资金使用情况", "项目总预算（元）： 9,000,000", "2020年绩效目标",
     "一级目标 二级目标 三级目标 指标目标值", "投入与管理", "投入管理", "产出目标 数量", "数量 服务对象人数 >=90000人",
     "传统文化直通车、", "完成", "=100", "效果目标", "社会效益 扩大覆盖面 是", "满意度", "", " ", "\u3000", "第1页",
+    # the template's layout and the national forms
+    "财政项目支出绩效目标表 · 填报说明", "指标框架 中央部门项目支出绩效目标（财预〔2021〕101号）", "填报指引", "1. 请先填写",
+    "联系人 张三", "项目名称 某项目 项目类别 特定目标类项目", "项目总预算（元） 9,000,000.00", "某项目\u3000第 2 页，共 8 页",
+    "一级指标 二级指标 三级指标 指标值", "一级指标 二级指标 三级指标 指标性质 指标值 度量单位", "产出指标 数量指标 培训人次 ≥ 500 人次",
+    "定性 优良", "≥ 90 %", "2021年度项目支出绩效目标表", "投入与管理 投入管理 预算执行率 =100%",
 ])
 
 
@@ -406,3 +413,254 @@ def test_arbitrary_text_raises_only_input_file_error(text: str) -> None:
     lines = len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     for item in [*result.report.unused, *result.report.unsure]:
         assert 1 <= item.line_no <= lines
+
+
+# ---------------------------------------------------------------------------------------------
+# the template's layout, as the PDF of a filled template reads (see tests/test_pdfimport.py)
+
+# A national-2021 filing printed from the template: the cover first, labels in cells of their own
+# (no colon), every indicator row with its levels, the title rows repeated at the top of each page
+# and a footer at its bottom. Page 3 starts between the 项目实施计划 label and its text, page 4
+# inside the indicator table.
+TEMPLATE_TEXT = """财政项目支出绩效目标表 · 填报说明
+申报单位名称 某市文化和旅游局
+预算年度 2021
+指标框架 中央部门项目支出绩效目标（财预〔2021〕101号）
+填报部门 计划财务处
+联系人 王晓明
+联系电话 0571-87654321
+填报指引
+1. 请先填写上方的填报部门、联系人和联系电话；汇总时按填报部门区分各部门提交的表。
+2. 每个项目工作表是一张《财政项目支出绩效目标表》，一个项目填一张；项目表不够时，在 Excel 的“绩效目标”选项卡中点击
+“新增项目表”。
+填报说明\u3000第 1 页，共 4 页
+财政项目支出绩效目标表
+（2021年度）
+申报单位名称 某市文化和旅游局
+项目名称 非物质文化遗产保护传承 项目类别 其他运转类项目
+计划开始日期 2021-03-01 计划完成日期 2021-11-30
+是否含有政府购买服务 否 绩效类型 会议培训类
+项目概况：
+支持市级以上非物质文化遗产代表性传承人开展传习活动。
+立项依据：
+《中华人民共和国非物质文化遗产法》
+项目设立的必要性：
+部分非遗项目传承人年事已高、后继乏人。
+保证项目实施的制度、措施：
+严格执行传承人补助资金管理办法。
+项目实施计划：
+非物质文化遗产保护传承\u3000第 2 页，共 4 页
+财政项目支出绩效目标表
+（2021年度）
+3月至6月开展传习活动；7月至9月举办非遗展演；10月至11月组织研培和评估。
+总目标及阶段性目标：
+年度目标：资助传承人60名。
+项目资金情况
+项目总预算（元） 1,800,000.00 项目当年预算（元） 1,800,000.00
+同名项目上年预算额（元） 1,650,000.00 同名项目上年预算执行数（元） 1,650,000.00
+2021年绩效目标
+一级指标 二级指标 三级指标 指标值
+成本指标 经济成本指标 传承人人均补助标准 =2万元/人
+产出指标 数量指标 资助传承人数 =60人
+产出指标 质量指标 研培学员结业率 >=90%
+非物质文化遗产保护传承\u3000第 3 页，共 4 页
+财政项目支出绩效目标表
+（2021年度）
+效益指标 社会效益指标 非遗保护社会关注度 提升
+满意度指标 服务对象满意度指标 传承人满意度 >=85%
+非物质文化遗产保护传承\u3000第 4 页，共 4 页
+"""
+
+TEMPLATE_EXPECTED = {
+    "unit": "某市文化和旅游局", "year": 2021, "framework": "national-2021",
+    "department": "计划财务处", "contact": "王晓明", "phone": "0571-87654321",
+    "projects": [{
+        "name": "非物质文化遗产保护传承", "category": "其他运转类项目",
+        "start_date": "2021-03-01", "end_date": "2021-11-30", "government_procurement": "否",
+        "performance_type": "会议培训类",
+        "overview": "支持市级以上非物质文化遗产代表性传承人开展传习活动。",
+        "basis": "《中华人民共和国非物质文化遗产法》",
+        "necessity": "部分非遗项目传承人年事已高、后继乏人。",
+        "safeguards": "严格执行传承人补助资金管理办法。",
+        "implementation_plan": "3月至6月开展传习活动；7月至9月举办非遗展演；10月至11月组织研培和评估。",
+        "objectives": "年度目标：资助传承人60名。",
+        "budget": {"total": 1800000, "current_year": 1800000, "prior_year_budget": 1650000, "prior_year_executed": 1650000},
+        "indicators": [
+            {"level1": "成本指标", "level2": "经济成本指标", "level3": "传承人人均补助标准", "target": "=2万元/人"},
+            {"level1": "产出指标", "level2": "数量指标", "level3": "资助传承人数", "target": "=60人"},
+            {"level1": "产出指标", "level2": "质量指标", "level3": "研培学员结业率", "target": ">=90%"},
+            {"level1": "效益指标", "level2": "社会效益指标", "level3": "非遗保护社会关注度", "target": "提升"},
+            {"level1": "满意度指标", "level2": "服务对象满意度指标", "level3": "传承人满意度", "target": ">=85%"},
+        ],
+    }],
+}
+
+
+def test_template_layout_imports_exactly() -> None:
+    result = parse_published_text(TEMPLATE_TEXT)
+    expected = Filing.model_validate(TEMPLATE_EXPECTED)
+    assert_same_filing(result.filing, expected)
+    # the cover's department, contact and phone, and the framework named there
+    assert (result.filing.department, result.filing.framework) == ("计划财务处", "national-2021")
+    # amounts printed #,##0.00 read as the same numbers
+    assert str(result.filing.projects[0].budget.total) == "1800000"  # one canonical spelling per amount
+    assert result.filing.projects[0].budget.total == 1800000
+    # cover, guide, footers and the title rows repeated on every page are recognised, not unused
+    assert result.report.unused == []
+    assert result.report.unsure == []
+
+
+def test_template_layout_stray_lines_are_still_reported() -> None:
+    lines = TEMPLATE_TEXT.split("\n")
+    lines.insert(lines.index("填报指引"), "备注")  # on the cover, before the guide: no field is open
+    lines.insert(lines.index("2021年绩效目标"), "（单位：元）")  # after the last amount
+    result = parse_published_text("\n".join(lines))
+    assert [u.text for u in result.report.unused] == ["备注", "（单位：元）"]
+    assert_same_filing(result.filing, Filing.model_validate(TEMPLATE_EXPECTED))
+
+
+def test_template_row_without_its_level1_is_unsure() -> None:
+    # Rows that repeat their level 1 show the template's layout: a row without one is then a
+    # blank cell, not a group label printed once, and carrying the level down is a guess.
+    text = TEMPLATE_TEXT.replace("产出指标 质量指标 研培学员结业率", "质量指标 研培学员结业率")
+    text = text.replace("成本指标 经济成本指标 传承人人均补助标准 =2万元/人",
+                        "成本指标 经济成本指标 传承人人均补助标准 =2万元/人\n成本指标 经济成本指标 培训成本 <=5万元")
+    result = parse_published_text(text)
+    rows = result.filing.projects[0].indicators
+    assert (rows[3].level1, rows[3].level2, rows[3].level3) == ("产出指标", "质量指标", "研培学员结业率")
+    assert [(u.field, u.note[:10]) for u in result.report.unsure] == [
+        ("projects[0].indicators[3].level1", "本表各行都写明了一级")]
+
+
+def test_a_line_between_year_and_first_label_still_opens_a_table(seed_text: str, expected: Filing) -> None:
+    text = seed_text.replace("（2020年度）\n", "（2020年度）\n填报日期：2019年10月\n")
+    result = parse_published_text(text)
+    assert_same_filing(result.filing, expected)
+    assert [u.text for u in result.report.unused] == ["填报日期：2019年10月"] * 5
+
+
+def test_framework_is_detected_or_named() -> None:
+    # without the cover, the indicator table's header names the framework
+    text = TEMPLATE_TEXT[TEMPLATE_TEXT.index("财政项目支出绩效目标表\n"):]
+    assert parse_published_text(text).filing.framework == "national-2021"
+    # the seed's header is the Shanghai framework's
+    assert parse_published_text(table_text("项目名称： 某项目")).filing.framework == "shanghai-2020"
+    # a caller who names another framework is followed, and told what the text says
+    result = parse_published_text(TEMPLATE_TEXT, framework="shanghai-2020")
+    assert result.filing.framework == "shanghai-2020"
+    notes = {u.field: u for u in result.report.unsure}
+    assert notes["framework"].line_no == 4 and "中央部门项目支出绩效目标" in notes["framework"].note
+
+
+def test_paragraphs_of_a_long_text_keep_their_line_breaks() -> None:
+    # The PDF importer marks a line that starts a new paragraph (its joiner); plain text cannot.
+    text = table_text("项目名称： 某项目\n项目概况：\n第一段第一行，\n接着第一段。\n第二段。\n第三段。")
+    lines = [SourceLine(line) for line in text.split("\n")]
+    number = next(i for i, line in enumerate(lines) if line.text == "第二段。")
+    lines[number] = SourceLine("第二段。", "\n")
+    lines[number + 1] = SourceLine("第三段。", "\n\n")
+    result = parse_source_lines(lines)
+    assert result.filing.projects[0].overview == "第一段第一行，接着第一段。\n第二段。\n\n第三段。"
+    assert parse_published_text(text).filing.projects[0].overview == "第一段第一行，接着第一段。第二段。第三段。"
+
+
+def test_report_places_lines_on_pages() -> None:
+    lines = [SourceLine(line, "", 1 + n // 10, 1 + n % 10) for n, line in enumerate(
+        table_text("项目名称： 某项目\n立项依据：").split("\n"))]
+    result = parse_source_lines(lines)
+    basis = next(u for u in result.report.unsure if u.field == "projects[0].basis")
+    assert (basis.line_no, basis.page) == (5, 1)
+    assert "第1页第5行 projects[0].basis：“立项依据”为空" in result.report.messages()
+    page_note = Unsure(3, "PDF", "这一页没有可提取的文字", 7)
+    result = parse_source_lines(lines, extra=[page_note])
+    assert "第7页 PDF：这一页没有可提取的文字" in result.report.messages()
+
+
+# ---------------------------------------------------------------------------------------------
+# the national published layout: sign, value and unit in columns of their own
+
+NATIONAL_PUBLISHED = """附件2
+2021年度项目支出绩效目标表
+（2021年度）
+申报单位名称：某省农业农村厅
+项目名称： 高标准农田建设补助资金 项目类别： 特定目标类项目
+计划开始日期： 2021-01-01 计划完成日期： 2021-12-31
+是否含有政府购买服务： 否 绩效类型： 基本建设类
+项目概况：
+支持各地新建高标准农田，配套建设田间道路、灌溉与排水设施，提升耕地质
+量和粮食综合生产能力。
+立项依据： 《全国高标准农田建设规划（2021—2030年）》
+项目设立的必要性： 稳定粮食产能，落实“藏粮于地、藏粮于技”战略。
+保证项目实施的制度、措施： 实行项目法人制、招标投标制、工程监理制和合同管理制。
+项目实施计划： 3月下达资金，4月至10月组织施工，11月至12月验收。
+总目标及阶段性目标： 全年新建高标准农田50万亩，亩均粮食产能提高100斤。
+项目资金情况
+项目总预算（元）： 750,000,000 项目当年预算（元）： 750,000,000
+同名项目上年预算额（元）： 720,000,000 同名项目上年预算执行数（元）： 716,400,000
+年度绩效目标
+一级指标 二级指标 三级指标 指标性质 指标值 度量单位
+成本指标 经济成本指标 亩均财政补助标准 ≤ 1500 元/亩
+产出指标 数量指标 新建高标准农田面积（含高效节水
+灌溉面积） ≥ 50 万亩
+质量指标 工程验收合格率 ＝ 100 %
+时效指标 资金下达及时性 定性 及时 无
+效益指标 经济效益指标 亩均粮食产能提高 ≥ 100 斤
+社会效益指标 农业生产条件 定性 明显改善
+生态效益指标 农田灌溉水有效利用系数 ≥ 0.6
+满意度指标 服务对象满意度指标 受益农户满意度 ≥ 90 %
+第 1 页，共 1 页
+"""
+
+
+def test_national_published_layout() -> None:
+    result = parse_published_text(NATIONAL_PUBLISHED, source="national.txt")
+    filing = result.filing
+    assert (filing.framework, filing.unit, filing.year) == ("national-2021", "某省农业农村厅", 2021)
+    project = filing.projects[0]
+    assert (project.name, project.category, project.performance_type) == ("高标准农田建设补助资金", "特定目标类项目", "基本建设类")
+    assert project.overview == "支持各地新建高标准农田，配套建设田间道路、灌溉与排水设施，提升耕地质量和粮食综合生产能力。"
+    assert [str(getattr(project.budget, name)) for name in ("total", "current_year", "prior_year_budget", "prior_year_executed")] == [
+        "750000000", "750000000", "720000000", "716400000"]
+    rows = [(r.level1, r.level2, r.level3, r.target.raw) for r in project.indicators]
+    assert rows == [
+        ("成本指标", "经济成本指标", "亩均财政补助标准", "≤1500元/亩"),
+        ("产出指标", "数量指标", "新建高标准农田面积（含高效节水灌溉面积）", "≥50万亩"),
+        ("产出指标", "质量指标", "工程验收合格率", "＝100%"),
+        ("产出指标", "时效指标", "资金下达及时性", "及时"),  # 定性: the value alone; the unit column's 无 is no unit
+        ("效益指标", "经济效益指标", "亩均粮食产能提高", "≥100斤"),
+        ("效益指标", "社会效益指标", "农业生产条件", "明显改善"),
+        ("效益指标", "生态效益指标", "农田灌溉水有效利用系数", "≥0.6"),  # kept as found: no unit printed
+        ("满意度指标", "服务对象满意度指标", "受益农户满意度", "≥90%"),
+    ]
+    assert [r.target.kind for r in project.indicators].count("quantitative") == 6
+    assert result.report.unused == [UnusedLine(1, "附件2")]
+    assert [(u.line_no, u.field) for u in result.report.unsure] == [(22, "projects[0].indicators[1]")]
+    assert "第22、23行" in result.report.unsure[0].note
+
+
+def test_national_published_variants() -> None:
+    expected = parse_published_text(NATIONAL_PUBLISHED).filing
+    # a row without its 指标性质 is read as a four-column row
+    text = NATIONAL_PUBLISHED.replace("社会效益指标 农业生产条件 定性 明显改善", "社会效益指标 农业生产条件 明显改善")
+    assert parse_published_text(text).filing == expected
+    # the header after the label of a cell spanning the table, without a heading line before it
+    text = NATIONAL_PUBLISHED.replace("年度绩效目标\n一级指标", "年度绩效指标 一级指标")
+    result = parse_published_text(text)
+    assert result.filing == expected and result.report.unused == [UnusedLine(1, "附件2")]
+    # the framework is detected from that header too
+    assert parse_published_text(text.replace("项目资金情况\n", "")).filing.framework == "national-2021"
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(st.tuples(st.one_of(FRAGMENTS, st.text(max_size=12)), st.sampled_from(["", "\n", "\n\n"])), max_size=40))
+def test_arbitrary_pdf_lines_raise_only_input_file_error(items: list[tuple[str, str]]) -> None:
+    head = [SourceLine(TITLE), SourceLine("（2020年度）"), SourceLine("项目名称 某项目")]
+    lines = head + [SourceLine(text, joiner) for text, joiner in items]
+    lines = [line._replace(page=1 + n // 7, page_line=1 + n % 7) for n, line in enumerate(lines)]
+    try:
+        result = parse_source_lines(lines)
+    except InputFileError as error:
+        assert "\n" not in str(error)
+        return
+    for item in [*result.report.unused, *result.report.unsure]:
+        assert 1 <= item.line_no <= len(lines) and item.page == lines[item.line_no - 1].page

@@ -65,3 +65,10 @@ def test_text_is_trimmed_and_made_storable():
     assert clean_text("a\r\nb\rc\x07") == "a\nb\nc"
     assert clean_text("   ") is None
     assert clean_text(100.0) == "100"
+
+
+@pytest.mark.parametrize("raw, spelled", [("9,000,000.00", "9000000"), ("1,000.50", "1000.5"), (Decimal("1E-7"), "0.0000001"),
+                                          (Decimal("1E+3"), "1000"), (12345.670, "12345.67")])
+def test_amounts_have_one_spelling(raw, spelled):
+    """The JSON export and the archive see the same text for the same amount, with no exponent."""
+    assert str(to_amount(raw)) == spelled

@@ -13,17 +13,26 @@ from .model import Filing
 
 
 def read_filing(path: str | Path) -> Filing:
-    """A filing from a template workbook (.xlsx/.xlsm), a JSON file in the model's shape, or published text."""
+    """A filing from a template workbook (.xlsx/.xlsm), a JSON file in the model's shape, or published text or PDF."""
     return import_source(path)[0]
 
 
-def import_source(path: str | Path) -> tuple[Filing, list[str]]:
-    """A filing and the import report's lines (empty for workbooks and JSON, which need no guessing)."""
+def import_source(path: str | Path, *, framework: str | None = None) -> tuple[Filing, list[str]]:
+    """A filing and the import report's lines (empty for workbooks and JSON, which need no guessing).
+
+    ``framework`` (an id) is how published text or PDF is read; None detects it from the text.
+    Workbooks and JSON name their own framework.
+    """
     path = Path(path)
     if path.suffix.lower() == ".txt":
         from .textimport import import_text_file
 
-        result = import_text_file(path)
+        result = import_text_file(path, framework=framework)
+        return result.filing, result.report.messages()
+    if path.suffix.lower() == ".pdf":
+        from .pdfimport import import_pdf_file
+
+        result = import_pdf_file(path, framework=framework)
         return result.filing, result.report.messages()
     return _read_structured(path), []
 
@@ -35,7 +44,7 @@ def _read_structured(path: Path) -> Filing:
         from .workbook.reader import load_filing
 
         return load_filing(path)
-    raise InputFileError("不支持的文件类型，请提供 .xlsx 工作簿、.json 文件或已发布表格的 .txt 文本。", path)
+    raise InputFileError("不支持的文件类型，请提供 .xlsx 工作簿、.json 文件，或已发布表格的 .pdf 文件或 .txt 文本。", path)
 
 
 def read_json(path: Path) -> Filing:

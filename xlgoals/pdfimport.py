@@ -1,33 +1,40 @@
 """Import published 绩效目标表 PDFs: their text, read in layout, fed to :mod:`xlgoals.textimport`.
 
-The text is taken with pdfplumber (pdfminer.six underneath), which gives every character with its
-position, and the ruled cells of each table. Plain text extraction loses what the parser needs:
-the order of cells that sit side by side (a label wrapped over two lines inside its cell lands
-above and below its neighbours), and where a long text in a cell starts a new paragraph. So each
-page is rebuilt from its characters:
+The text is taken with pdfplumber (pdfminer.six underneath), which gives every character with
+its position, and the cells of each ruled table. Plain extraction (pdfplumber's ``extract_text``,
+pypdf's in either mode) loses what the parser needs: a label wrapped inside its cell
+(同名项目上年预算执行数（元）) lands above and below the cells beside it, and a long text's
+paragraphs run together. So each page is rebuilt from its characters:
 
-* characters inside a ruled table are grouped by cell; the cells of one table row become one
-  line, cell texts separated by a space, in column order;
-* inside a cell, the visual lines are rejoined: a line the cell's width forced to wrap is joined
-  with nothing added (the PDF keeps the space at a wrap as a character), a line that ends short
-  of the width although the next line's first word would have fitted is a paragraph end: the
-  next paragraph becomes a line of its own, joined to the field with a line break (and one more
-  line break per blank line, measured by the vertical gap);
+* characters inside a ruled table are grouped by cell (the innermost holding their centre); the
+  cells of one table row become one line, in column order, their texts separated by a space;
+* inside a cell the visual lines are rejoined. A line the cell's width forced to wrap is joined
+  with nothing added: the PDF prints the space at a wrap as a character, except one that did not
+  fit at the very end of the line, which is restored between two Latin words and reported
+  elsewhere. A line that ends although the next line's first unbreakable piece (a CJK character,
+  a word, with the punctuation line breaking binds to it) would have fitted ends a paragraph:
+  the next paragraph becomes a line of its own, joined to the field with a line break, plus one
+  per blank line measured by the vertical gap;
 * characters outside every table (titles, footers, the text of unruled PDFs) form lines by their
   vertical position; a visible gap between two characters of a line becomes a space.
 
-Lines are numbered per page for the import report (``第3页第12行``). Where the line break rule
-is close to its threshold the decision is reported as unsure. Garbage in (an empty or damaged
-file, an encrypted PDF, a scan without text, a PDF of something else) is one Chinese line naming
-the file (:class:`InputFileError`).
+The width a cell's text may reach is known only within a point or two (the document's cell
+padding, the furthest line end seen in cells of that width): a break in that band is read as a
+wrap and reported, and so is a full line ending a sentence (。！？；), which may have been a
+paragraph end that happened to fill the line. Lines are numbered per page for the report
+(``第3页第12行``); a page without any text (a scan inside a text PDF) is reported. Garbage in (an
+empty, truncated or damaged file, an encrypted PDF, a scan without text, a PDF of something
+else) is one Chinese line naming the file (:class:`InputFileError`, exit code 2).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import statistics
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputFileError
@@ -38,6 +45,8 @@ __all__ = ["extract_pdf_lines", "import_pdf_file", "PdfText"]
 # The text area of a cell ends somewhere in the last _BAND_PT points before its right edge less
 # its padding; a line break whose next word would have ended in that band is reported as unsure.
 _BAND_PT = 1.5
+# Positions of the same layout differ by this much from line to line (glyph metrics, rounding).
+_JITTER_PT = 0.25
 # An empty line is shorter than a line of CJK text: its share of the document's line pitch.
 _BLANK_LINE = 0.8
 # Two characters of one line further apart than this share of the font size are separate words.
@@ -45,9 +54,12 @@ _WORD_GAP = 0.25
 # Characters whose centres are closer than this share of the font size sit on one visual line.
 _SAME_LINE = 0.45
 
+_SENTENCE_END = tuple("。！？；")
+_ALNUM = re.compile(r"[0-9A-Za-z]")
+_BREAKABLE = re.compile(r"[\s\u2e80-\u9fff\uf900-\uffef]")
 _OPENING = "（(《“‘[【〈「『<"
 _CLOSING = "）)》”’]】〉」』>，。、；：！？,.;:!?%％"
-_WORD = re.compile(r"[0-9A-Za-z_\-./+@#&=<>≥≤~']+")
+_WORD = re.compile(r"[0-9A-Za-z_\-./,+@#&=<>≥≤~'%‰]+")
 
 
 @dataclass
@@ -58,6 +70,7 @@ class PdfText:
     notes: list[tuple[int, str]]  # (line number, note)
     pages: int
     empty_pages: list[int]  # pages without any text (scans inside a text PDF)
+    damaged: dict[int, int] = field(default_factory=dict)  # page (0: the whole file) → problems pdfminer met
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,16 +79,17 @@ class PdfText:
 
 @dataclass
 class _VLine:
+    """One visual line: its characters left to right, their text and extent."""
+
     chars: list[dict]
     top: float
-    bottom: float
     x0: float
     x1: float
     size: float
+    text: str = ""
 
-    @property
-    def text(self) -> str:
-        return _chars_text(self.chars)
+    def __post_init__(self) -> None:
+        self.text = _chars_text(self.chars)
 
 
 def _centre_y(char: dict) -> float:
@@ -115,8 +129,8 @@ def _visual_lines(chars: Iterable[dict]) -> list[_VLine]:
     out = []
     for group in lines:
         group.sort(key=lambda c: c["x0"])
-        out.append(_VLine(group, min(c["top"] for c in group), max(c["bottom"] for c in group),
-                          group[0]["x0"], group[-1]["x1"], statistics.median(_size(c) for c in group)))
+        out.append(_VLine(group, min(c["top"] for c in group), group[0]["x0"], max(c["x1"] for c in group),
+                          statistics.median(_size(c) for c in group)))
     return out
 
 
@@ -151,12 +165,29 @@ class _Metrics:
     def __init__(self, pages: Sequence[_Page]):
         self.reach: dict[float, float] = {}  # right edge of a cell → the furthest end of a line in such cells
         gaps: list[float] = []
+        spaces: list[float] = []
+        sizes: list[float] = []
+        pads: list[float] = []
         for page in pages:
             for cell in page.cells:
                 key = _edge_key(cell.bbox)
-                self.reach[key] = max(self.reach.get(key, 0.0), max(v.x1 for v in cell.vlines))
+                self.reach[key] = max(self.reach.get(key, 0.0), max(_inked_end(v) for v in cell.vlines))
                 gaps += [b.top - a.top for a, b in zip(cell.vlines, cell.vlines[1:])]
+                spaces += [c["x1"] - c["x0"] for v in cell.vlines for c in v.chars if c["text"] == " "]
+                sizes += [v.size for v in cell.vlines]
+                pads.append(min(v.x0 for v in cell.vlines) - cell.bbox[0])
         self.pitch = statistics.median(gaps) if gaps else None
+        # the padding inside a cell: the least space between a cell's left edge and its text
+        # (centred text is further in), taken to be the same on the right
+        self.padding = max(0.0, min(pads)) if pads else 0.0
+        # the width of a space: a space the line break leaves at the end of a line is not printed
+        # when it does not fit, so a line ending closer than this to the edge may have lost one
+        self.space = statistics.median(spaces) if spaces else 0.3 * (statistics.median(sizes) if sizes else 10.0)
+
+
+def _inked_end(vline: _VLine) -> float:
+    """Where the line's last visible character ends (a space at a wrap may stick out of the cell)."""
+    return max((c["x1"] for c in vline.chars if not c["text"].isspace()), default=vline.x0)
 
 
 def _edge_key(bbox: tuple[float, float, float, float]) -> float:
@@ -164,41 +195,68 @@ def _edge_key(bbox: tuple[float, float, float, float]) -> float:
 
 
 def _first_unit(vline: _VLine) -> list[dict]:
-    """The characters the layout could not have split from the start of a line: a CJK character
-    or a run of Latin letters and digits, with the punctuation glued to it (and a number glued to
-    that punctuation: a line is not broken in "，2020")."""
+    """The characters the layout could not have split from the start of a line.
+
+    A CJK character or a run of Latin letters and digits, with the punctuation bound to it as
+    line breaking binds it: closing punctuation even after a space ("PDF ，"), a number after
+    closing punctuation ("，2020"), an opening bracket and what follows after a word ("100%（7").
+    """
     chars = vline.chars
+    count = len(chars)
     index = 0
 
-    def skip(accepted) -> None:
+    def word(at: int) -> bool:
+        return at < count and bool(_WORD.fullmatch(chars[at]["text"]))
+
+    def ideographic_spaces() -> None:
+        """A full-width space is no place to break before, and it must fit like a character."""
         nonlocal index
-        while index < len(chars) and accepted(chars[index]["text"]):
+        while index < count and chars[index]["text"] == "\u3000":
             index += 1
 
-    skip(lambda text: text in _OPENING)
-    if index < len(chars):
-        if _WORD.fullmatch(chars[index]["text"]):
-            skip(_WORD.fullmatch)
-        else:
+    def core() -> bool:
+        """An opening bracket or several, then a word or one character; whether it was a word."""
+        nonlocal index
+        while index < count and chars[index]["text"] in _OPENING:
             index += 1
-    closing = index
-    skip(lambda text: text in _CLOSING)
-    if index > closing:
-        skip(_WORD.fullmatch)
-        skip(lambda text: text in _CLOSING)
-    return chars[: max(index, 1)]
+        is_word = word(index)
+        index += 1
+        while is_word and word(index):
+            index += 1
+        ideographic_spaces()
+        return is_word
+
+    was_word = core()
+    while index < count:
+        if was_word and chars[index]["text"] in _OPENING:
+            was_word = core()
+            continue
+        ahead = index
+        while ahead < count and chars[ahead]["text"].isspace():
+            ahead += 1
+        if ahead >= count or chars[ahead]["text"] not in _CLOSING:
+            break
+        index = ahead
+        while index < count and chars[index]["text"] in _CLOSING:
+            index += 1
+        ideographic_spaces()
+        was_word = word(index)
+        while word(index):
+            index += 1
+        ideographic_spaces()
+    return chars[: min(max(index, 1), count)]
 
 
 def _cell_paragraphs(cell: _Cell, metrics: _Metrics) -> list[_Paragraph]:
     """A cell's visual lines as paragraphs (see the module docstring for the rule).
 
-    The text area of the cell ends at most at ``right`` (its right edge less the padding seen on
-    its left); lines of cells of this width are known to reach ``reach``. The next line's first
+    The text area of the cell ends at most at ``right`` (its right edge less the document's cell
+    padding); lines of cells of this width are known to reach ``reach``. The next line's first
     word ending beyond ``right`` did not fit: a wrap. Ending before ``reach`` it would have
     fitted: a paragraph. In between the layout cannot tell: a wrap, reported.
     """
     vlines, bbox = cell.vlines, cell.bbox
-    right = bbox[2] - max(0.0, min(v.x0 for v in vlines) - bbox[0])
+    right = bbox[2] - metrics.padding
     reach = min(right, max(right - _BAND_PT, metrics.reach.get(_edge_key(bbox), 0.0)))
     paragraphs = [_Paragraph(vlines[0].text, "")]
     for previous, vline in zip(vlines, vlines[1:]):
@@ -210,14 +268,33 @@ def _cell_paragraphs(cell: _Cell, metrics: _Metrics) -> list[_Paragraph]:
         if blank:
             note = f"PDF 中两行之间的空白按 {blank} 个空行读入，请核对" if odd else None
             paragraphs.append(_Paragraph(vline.text, "\n" * (1 + blank), note))
-        elif end <= reach:
+        elif end <= reach - _JITTER_PT:
             paragraphs.append(_Paragraph(vline.text, "\n"))
         else:
-            if end <= right:
-                paragraphs[-1].note = paragraphs[-1].note or (
-                    "PDF 中这一行末尾的折行无法确定是自动换行还是分段，已按自动换行直接连接，请核对")
-            paragraphs[-1].text += vline.text
+            joiner, note = _wrap(previous, vline, end, reach, right, metrics)
+            paragraphs[-1].note = paragraphs[-1].note or note
+            paragraphs[-1].text += joiner + vline.text
     return paragraphs
+
+
+def _wrap(previous: _VLine, vline: _VLine, end: float, reach: float, right: float,
+          metrics: _Metrics) -> tuple[str, str | None]:
+    """How a wrapped line joins the line before it, and what about it is unsure."""
+    text = previous.text
+    if not text[-1:].isspace() and previous.x1 + metrics.space > reach:
+        # a space at the break may have been left unprinted at the end of the line
+        last, first = text[-1], vline.text[:1]
+        if _ALNUM.fullmatch(last) and _ALNUM.fullmatch(first) and _BREAKABLE.search(text):
+            # a line is broken inside a word only when it has no other place to break: here it had
+            return " ", None
+        if _ALNUM.fullmatch(last) or _ALNUM.fullmatch(first):  # between two CJK characters a space is rare
+            return "", "PDF 中这一行写到了单元格右缘，原文在折行处可能有一个空格（行末的空格不会印出），已直接连接，请核对"
+    if end <= right:
+        return "", "PDF 中这一行末尾的折行无法确定是自动换行还是分段，已按自动换行直接连接，请核对"
+    if text.rstrip().endswith(_SENTENCE_END):
+        return "", (f"PDF 中这一行写满了单元格并以“{text.rstrip()[-1]}”结尾，原文此处也可能是分段，"
+                    "已按自动换行直接连接，请核对")
+    return "", None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,22 +361,60 @@ def _item_lines(item: _Item) -> list[tuple[str, str, str | None]]:
         if text:
             current[0] = f"{current[0]} {text}" if current[0] else text
         current[2] = current[2] or first.note
+        blank = ""  # a paragraph of spaces only goes into the line break before the next one
         for paragraph in rest:
-            lines.append([paragraph.text, paragraph.joiner, paragraph.note])
+            if paragraph.text.strip():
+                lines.append([paragraph.text, blank + paragraph.joiner, paragraph.note])
+                blank = ""
+            else:
+                blank += paragraph.joiner + paragraph.text
     return [(text, joiner, note) for text, joiner, note in lines if text.strip()]
+
+
+class _Complaints(logging.Handler):
+    """Counts what pdfminer logs about a damaged file (and keeps it off the user's terminal)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def _listening() -> Iterator[_Complaints]:
+    logger = logging.getLogger("pdfminer")
+    handler, propagate = _Complaints(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def extract_pdf_lines(path: str | Path) -> PdfText:
     """The lines of a PDF in reading order (see the module docstring); raises InputFileError."""
-    pdf = _open(Path(path))
     pages: list[_Page] = []
-    with pdf:
-        for page_no, page in enumerate(pdf.pages, start=1):
-            try:
-                pages.append(_read_page(page, page_no))
-            except Exception as error:  # noqa: BLE001 - pdfminer raises many kinds on broken content
-                raise InputFileError(f"PDF 第{page_no}页的内容无法解析（{type(error).__name__}），文件可能已损坏。",
-                                     path) from None
+    damaged: dict[int, int] = {}  # page (0: the file's structure) → complaints of pdfminer
+    with _listening() as complaints:
+        pdf = _open(Path(path))
+        damaged[0] = complaints.count
+        try:
+            for page_no, page in enumerate(pdf.pages, start=1):
+                complaints.count = 0
+                try:
+                    pages.append(_read_page(page, page_no))
+                except Exception as error:  # noqa: BLE001 - pdfminer raises many kinds on broken content
+                    raise InputFileError(f"PDF 第{page_no}页的内容无法解析（{type(error).__name__}），文件可能已损坏。",
+                                         path) from None
+                finally:
+                    page.close()  # drop the page's parsed objects: a long PDF is read page by page
+                damaged[page_no] = complaints.count
+        finally:
+            _close(pdf)
     metrics = _Metrics(pages)
     lines: list[SourceLine] = []
     notes: list[tuple[int, str]] = []
@@ -311,7 +426,8 @@ def extract_pdf_lines(path: str | Path) -> PdfText:
                 lines.append(SourceLine(text, joiner, page.no, on_page))
                 if note:
                     notes.append((len(lines), note))
-    return PdfText(lines, notes, len(pages), [page.no for page in pages if not page.has_text])
+    return PdfText(lines, notes, len(pages), [page.no for page in pages if not page.has_text],
+                   {page: count for page, count in damaged.items() if count})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,18 +454,31 @@ def _open(path: Path):
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
 
+    pdf = None
     try:
         pdf = pdfplumber.open(path)
         pdf.pages  # noqa: B018 - reads the page tree: a damaged file fails here, not later
-    except (PDFPasswordIncorrect, PDFEncryptionError):
-        raise InputFileError("PDF 已加密，需要密码才能打开；请提供未加密的 PDF 或原始文本。", path) from None
-    except PDFSyntaxError:
-        raise InputFileError("PDF 文件已损坏，无法读取，请重新获取该文件。", path) from None
     except Exception as error:  # noqa: BLE001 - pdfminer raises many kinds on broken files
-        if "password" in str(error).lower() or "encrypt" in type(error).__name__.lower():
+        _close(pdf)
+        # pdfplumber wraps what pdfminer raises
+        cause = error.args[0] if error.args and isinstance(error.args[0], BaseException) else error
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(cause).lower():
             raise InputFileError("PDF 已加密，需要密码才能打开；请提供未加密的 PDF 或原始文本。", path) from None
-        raise InputFileError(f"PDF 文件已损坏，无法读取（{type(error).__name__}），请重新获取该文件。", path) from None
+        detail = "" if isinstance(cause, PDFSyntaxError) else f"（{type(cause).__name__}）"
+        raise InputFileError(f"PDF 文件已损坏，无法读取{detail}，请重新获取该文件。", path) from None
     return pdf
+
+
+def _close(pdf) -> None:
+    """Close the PDF; pdfplumber's close reads the page tree again, which fails in a damaged file."""
+    if pdf is None:
+        return
+    try:
+        pdf.close()
+    except Exception:  # noqa: BLE001
+        stream = getattr(pdf, "stream", None)
+        if stream is not None and not getattr(pdf, "stream_is_external", False):
+            stream.close()
 
 
 def import_pdf_file(path: str | Path, *, framework: str | None = None) -> ImportResult:
@@ -368,6 +497,11 @@ def import_pdf_file(path: str | Path, *, framework: str | None = None) -> Import
     for page in text.empty_pages:
         # placed at the first line after the empty page, so that it reads in page order
         after = next((no for no, line in enumerate(text.lines, start=1) if (line.page or 0) > page), len(text.lines))
-        extra.append(Unsure(after, "PDF", f"第{page}页没有可提取的文字（可能是扫描图片），这一页的内容没有导入，"
-                                          "请对照原表补录或先做文字识别（OCR）"))
+        extra.append(Unsure(after, "PDF", "这一页没有可提取的文字（可能是扫描图片），其内容没有导入，"
+                                          "请对照原表补录或先做文字识别（OCR）", page))
+    for page, count in text.damaged.items():
+        first = next((no for no, line in enumerate(text.lines, start=1) if (line.page or 0) >= page), len(text.lines))
+        where = "文件结构" if page == 0 else "这一页"
+        extra.append(Unsure(first, "PDF", f"PDF {where}有 {count} 处内容无法解析（文件可能已损坏），已尽量读取，"
+                                          "文字可能不全，请对照原表核对", page or None))
     return parse_source_lines(text.lines, source=str(path), framework=framework, extra=extra)

@@ -105,10 +105,16 @@ class ImportReport:
             return f"第{page}页第{on_page}行"
         return f"第{line_no}行"
 
+    def _at(self, item: UnusedLine | Unsure) -> str:
+        place = self.places.get(item.line_no)
+        if item.page is not None and (place is None or place[0] != item.page):
+            return f"第{item.page}页"  # about a page as a whole (a page without text)
+        return self.where(item.line_no)
+
     def messages(self) -> list[str]:
         """The report as Chinese lines for the user, in source order."""
-        items = [(u.line_no, f"{self.where(u.line_no)}未使用：{u.text}") for u in self.unused]
-        items += [(u.line_no, f"{self.where(u.line_no)} {u.field}：{u.note}") for u in self.unsure]
+        items = [(u.line_no, f"{self._at(u)}未使用：{u.text}") for u in self.unused]
+        items += [(u.line_no, f"{self._at(u)} {u.field}：{u.note}") for u in self.unsure]
         return [text for _, text in sorted(items, key=lambda item: item[0])]
 
 
@@ -162,6 +168,7 @@ _LABEL_GROUP = {index: spot.path for index, spot in enumerate(_BY_LENGTH, start=
 _VALUE_COLUMNS = ("指标目标值", "指标值", "目标值")
 _SPLIT_COLUMNS = ("指标性质", "指标方向", "度量单位", "计量单位", "单位")
 _COLUMN_NAMES = tuple(sorted((*_VALUE_COLUMNS, *_SPLIT_COLUMNS), key=len, reverse=True))
+_TABLE_LABEL_RE = re.compile(r"^(?:\d{4}年度?|年度)?绩效(?:指标|目标)(?=一级)")
 
 
 def _squash(text: str) -> str:
@@ -209,7 +216,11 @@ class _Vocabulary:
                         "performance_type": framework.choices.performance_types}
 
     def header_columns(self, squashed: str) -> tuple[str, ...] | None:
-        """The columns after the three levels when the line is the indicator table's header."""
+        """The columns after the three levels when the line is the indicator table's header.
+
+        The header may follow the label of a cell that spans the whole table (绩效指标).
+        """
+        squashed = _TABLE_LABEL_RE.sub("", squashed, count=1)
         if not squashed.startswith(self.levels_header):
             return None
         rest, columns = squashed[len(self.levels_header):], []
@@ -272,7 +283,7 @@ def detect_framework(texts: Sequence[str]) -> tuple[str | None, int | None]:
         if squashed.startswith("指标框架") and squashed[4:].lstrip(":") in names:
             return names[squashed[4:].lstrip(":")], no
         for header, ref in headers:
-            if squashed.startswith(header):
+            if _TABLE_LABEL_RE.sub("", squashed, count=1).startswith(header):
                 return ref, no
     return None, None
 
@@ -421,7 +432,7 @@ class _IndicatorParser:
         self.pending: _Pending | None = None
         self.rows: list[dict[str, str | None]] = []
         self.split = False  # the target is printed in parts: sign / value / unit columns
-        self.starts: list[bool] = []  # per row: whether its line began with a level-1 label
+        self.repeats = False  # a row printed the level 1 of the row before: every row prints its own
 
     def header(self, line: Line) -> None:
         self._flush()
@@ -429,13 +440,13 @@ class _IndicatorParser:
 
     def line(self, line: Line) -> None:
         tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(line.text)]
-        starts_row = self.pending is None
-        index = self._levels(line.no, tokens)
+        level1 = self.level1
+        index = self._levels(line.no, tokens)  # a level label ends the row still waiting
         rest = tokens[index:]
         if not rest:
             return
-        if starts_row:
-            self._carried(line.no, index > 0 and tokens[0][0] in self.vocab.tree)
+        if self.pending is None:  # the line starts a row
+            self._carried(line.no, level1, tokens[0][0] if index > 0 and tokens[0][0] in self.vocab.tree else None)
         if self.split and self._split_row(line, rest):
             return
         text = line.text[rest[0][1]:]
@@ -463,10 +474,15 @@ class _IndicatorParser:
         else:
             pending.lines.append((line.no, text))
 
-    def _carried(self, no: int, with_level1: bool) -> None:
-        """In a table whose rows each print their level 1 (the template), a row without one is unsure."""
-        self.starts.append(with_level1)
-        if not with_level1 and len(self.starts) > 2 and self.starts[0] and self.starts[1]:
+    def _carried(self, no: int, before: str | None, printed: str | None) -> None:
+        """In a table that prints the level 1 on every row (the template), a row without one is unsure.
+
+        Such a table shows itself by a row that repeats the level 1 of the row before; a table
+        that prints it once per group never does.
+        """
+        if printed is not None:
+            self.repeats = self.repeats or printed == before
+        elif self.repeats:
             self.report.unsure.append(Unsure(
                 no, f"{self.where}.indicators[{len(self.rows)}].level1",
                 f"本表各行都写明了一级目标，这一行没有，已沿用上一行的“{self.level1}”“{self.level2}”"))
@@ -568,8 +584,7 @@ _GUIDE_ITEM_RE = re.compile(r"^\s*\d{1,2}[.．、]")
 
 def _parse_cover(lines: list[Line], report: ImportReport) -> dict[str, tuple[int, str]]:
     """The cover's fields (path → (line, value)); its guide text is recognised, other lines unused."""
-    values: dict[str, tuple[int, list[str]]] = {}
-    current: str | None = None
+    values: dict[str, tuple[int, str]] = {}
     guide = in_item = False
     for line in lines[1:]:
         if line.kind in (Kind.BLANK, Kind.PAGE_NUMBER):
@@ -580,20 +595,17 @@ def _parse_cover(lines: list[Line], report: ImportReport) -> dict[str, tuple[int
                 report.unused.append(UnusedLine(line.no, line.text))
             continue
         if _squash(line.text) == _GUIDE_HEADING:
-            guide, current = True, None
+            guide = True
             continue
         if match := _COVER_LABEL_RE.match(line.text):
             current = _COVER_LABEL_OF[match.group(1)]
             if current in values:
                 report.unsure.append(Unsure(line.no, current, f"封面的“{match.group(1)}”出现了不止一次，取第一处"))
-                current = None
                 continue
-            values[current] = (line.no, [match.group(2)] if match.group(2) else [])
-        elif current is not None:
-            values[current][1].append(line.text)
-        else:
+            values[current] = (line.no, match.group(2))
+        else:  # a cover value is one cell: it never goes on on the next line
             report.unused.append(UnusedLine(line.no, line.text))
-    return {path: (no, "".join(parts).strip()) for path, (no, parts) in values.items()}
+    return {path: (no, value.strip()) for path, (no, value) in values.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -623,8 +635,16 @@ def _split_tables(lines: list[Line], report: ImportReport) -> tuple[list[list[Li
 
 
 def _opens_table(lines: list[Line], index: int) -> bool:
-    following = [line for line in lines[index + 1:index + 12] if line.kind not in (Kind.BLANK, Kind.PAGE_NUMBER)]
-    following = [line for line in following[:3] if line.kind is not Kind.YEAR][:1]
+    """Whether the unit or name label follows the title within two lines (its year aside).
+
+    A title repeated at the top of a page is followed by the rest of the table instead.
+    """
+    following: list[Line] = []
+    for line in lines[index + 1:index + 12]:
+        if line.kind is Kind.TITLE or len(following) == 2:
+            break
+        if line.kind not in (Kind.BLANK, Kind.PAGE_NUMBER, Kind.YEAR):
+            following.append(line)
     return any(line.kind is Kind.LABELS and line.labels[0][0] in ("unit", "name") for line in following)
 
 
@@ -750,9 +770,16 @@ def parse_source_lines(lines: Sequence[SourceLine], *, source: str | None = None
     report.unsure.sort(key=lambda item: item.line_no)
     report.unused.sort(key=lambda item: item.line_no)
     if report.places:
-        report.unused = [item._replace(page=report.places.get(item.line_no, (None,))[0]) for item in report.unused]
-        report.unsure = [item._replace(page=report.places.get(item.line_no, (None,))[0]) for item in report.unsure]
+        report.unused = [_paged(item, report.places) for item in report.unused]
+        report.unsure = [_paged(item, report.places) for item in report.unsure]
     return ImportResult(Filing.model_validate(filing), report)
+
+
+def _paged(item, places: dict[int, tuple[int, int]]):
+    """The item with the page of its line, unless it already names its page."""
+    if item.page is not None or item.line_no not in places:
+        return item
+    return item._replace(page=places[item.line_no][0])
 
 
 def _apply_cover(cover: dict[str, tuple[int, str]], filing: dict, framework: Framework, report: ImportReport) -> None:
@@ -768,8 +795,8 @@ def _apply_cover(cover: dict[str, tuple[int, str]], filing: dict, framework: Fra
             report.unsure.append(Unsure(no, "unit", f"封面的申报单位“{unit}”与项目表的“{filing['unit']}”不同，取项目表的"))
     if "year" in cover and cover["year"][1]:
         no, text = cover["year"]
-        if filing["year"] is None and text.isdigit():
-            filing["year"] = int(text)
+        if filing["year"] is None:
+            filing["year"] = text  # the model reads it as a year, or keeps the text for the checks
         elif text != str(filing["year"]):
             report.unsure.append(Unsure(no, "year", f"封面的预算年度“{text}”与项目表的{filing['year']}不同，取项目表的"))
     if "framework_name" in cover and _squash(cover["framework_name"][1]) != _squash(framework.name):

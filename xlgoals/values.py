@@ -56,25 +56,32 @@ def _half_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def canonical_amount(value: Decimal) -> Decimal:
+    """One spelling per amount: no trailing zeros and no exponent (9000000.00 → 9000000, 1E-7 → 0.0000001)."""
+    if value == value.to_integral_value():
+        return Decimal(int(value))
+    return Decimal(format(value.normalize(), "f"))
+
+
 def to_amount(value: object) -> Decimal | str | None:
     """Yuan as Decimal from numbers, "9,000,000", "９０００", "1 000.50 元"; else the text."""
     if value is None or isinstance(value, bool):
         return clean_text(value)
     if isinstance(value, Decimal):
-        return value if value.is_finite() else str(value)
+        return canonical_amount(value) if value.is_finite() else str(value)
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
-        return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
+        return Decimal(int(value)) if value.is_integer() else canonical_amount(Decimal(repr(value)))
     text = clean_text(value)
     if text is None:
         return None
     compact = _SPACES_RE.sub("", _half_width(text)).removesuffix("元")
     if _AMOUNT_RE.match(compact):
         try:
-            return Decimal(compact.replace(",", ""))
+            return canonical_amount(Decimal(compact.replace(",", "")))
         except InvalidOperation:
             return text
     return text
