@@ -71,4 +71,7 @@ def test_text_is_trimmed_and_made_storable():
                                           (Decimal("1E+3"), "1000"), (12345.670, "12345.67")])
 def test_amounts_have_one_spelling(raw, spelled):
     """The JSON export and the archive see the same text for the same amount, with no exponent."""
-    assert str(to_amount(raw)) == spelled
+    from xlgoals import Budget
+
+    assert Budget(total=raw).model_dump(mode="json")["total"] == spelled
+    assert Budget.model_validate_json(Budget(total=raw).model_dump_json()).total == to_amount(raw)

@@ -15,13 +15,14 @@ from functools import cache
 from operator import attrgetter
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from .targets import Target, parse_target
 from .values import clean_text, to_amount, to_date, to_year, to_yes_no
 
 Text = Annotated[str | None, BeforeValidator(clean_text)]
-Amount = Annotated[Decimal | str | None, BeforeValidator(to_amount)]
+Amount = Annotated[Decimal | str | None, BeforeValidator(to_amount),
+                   PlainSerializer(lambda v: format(v, "f") if isinstance(v, Decimal) else v, when_used="json")]
 DateValue = Annotated[dt.date | str | None, BeforeValidator(to_date)]
 YesNo = Annotated[bool | str | None, BeforeValidator(to_yes_no)]
 Year = Annotated[int | str | None, BeforeValidator(to_year)]
