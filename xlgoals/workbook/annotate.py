@@ -42,12 +42,13 @@ def annotate_workbook(source: str | Path, report: Report, output: str | Path) ->
 
 def mark_cells(workbook, findings: list[Finding]) -> None:
     """Colour each problem cell (errors win over warnings) and put all its messages in one note."""
+    sheets = {ws.title: ws for ws in workbook.worksheets}
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
-        if finding.sheet in workbook.sheetnames and finding.cell:
+        if finding.sheet in sheets and finding.cell:
             by_cell[(finding.sheet, finding.cell)].append(finding)
     for (sheet, ref), found in by_cell.items():
-        cell = workbook[sheet][ref]
+        cell = sheets[sheet][ref]
         worst = "error" if any(f.severity == "error" for f in found) else "warning"
         cell.fill = ERROR_FILL if worst == "error" else WARNING_FILL
         text = "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}（{f.code}）" for f in found)

@@ -32,15 +32,18 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _DATE_MIN_SERIAL, _DATE_MAX_SERIAL = 32874, 73050  # 1990-01-01 .. 2099-12-31
 
 
-def sheet_title(name: str | None, taken: Iterable[str], fallback: str) -> str:
-    """A valid, unique Excel sheet name (≤ 31 chars, none of []:*?/\\) for a project name."""
+def sheet_title(name: str | None, taken: set[str], fallback: str) -> str:
+    """A valid sheet name (≤ 31 chars, none of []:*?/\\) unique against ``taken`` (lower-cased names).
+
+    The chosen name is added to ``taken``, so a caller naming many sheets keeps one set.
+    """
     base = _SHEET_NAME_FORBIDDEN.sub("_", name or "").strip().strip("'") or fallback
     base = base[:31]
-    lowered = {title.lower() for title in taken}
     candidate, n = base, 2
-    while candidate.lower() in lowered:
+    while candidate.lower() in taken:
         suffix = f"({n})"
         candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate.lower())
     return candidate
 
 
@@ -58,7 +61,7 @@ def new_workbook(
     cover.title = layout.COVER_SHEET
     _build_cover(cover, framework, unit, year, password)
     for title, rows in sheets:
-        add_project_sheet(workbook, title, framework, unit, year, rows, password)
+        add_project_sheet(workbook, title, framework, unit, year, rows, password, append=True)
     _build_meta(workbook, framework, unit, year, password)
     workbook.security = WorkbookProtection(workbookPassword=password, lockStructure=True)
     return workbook
@@ -72,9 +75,12 @@ def add_project_sheet(
     year: int | str | None,
     indicator_rows: int = layout.INDICATOR_ROWS,
     password: str = DEFAULT_PASSWORD,
+    *,
+    append: bool = False,
 ) -> Worksheet:
-    """Append one empty, protected form sheet laid out like the official table."""
-    ws = workbook.create_sheet(title, index=_project_insert_index(workbook))
+    """One empty, protected form sheet laid out like the official table, before the metadata sheet
+    (``append`` while the workbook is being built and has none yet)."""
+    ws = workbook.create_sheet(title, index=None if append else _project_insert_index(workbook))
     for column, width in layout.COLUMN_WIDTHS.items():
         ws.column_dimensions[column].width = width
 

@@ -55,12 +55,10 @@ def render_filing(filing: Filing, *, framework: Framework | None = None,
 
 def sheet_titles(filing: Filing) -> list[str]:
     """Each project's sheet: the one it was read from if it has one, else named after the project."""
-    titles: list[str] = []
-    for n, project in enumerate(filing.projects, start=1):
-        wanted = project.source.sheet if project.source is not None else project.name
-        taken = [*titles, *layout.RESERVED_SHEETS]
-        titles.append(sheet_title(wanted, taken, layout.DEFAULT_PROJECT_SHEET.format(n=n)))
-    return titles
+    taken = {name.lower() for name in layout.RESERVED_SHEETS}
+    return [sheet_title(project.source.sheet if project.source is not None else project.name, taken,
+                        layout.DEFAULT_PROJECT_SHEET.format(n=n))
+            for n, project in enumerate(filing.projects, start=1)]
 
 
 def fill_project(ws: Worksheet, project: Project) -> None:
