@@ -6,7 +6,6 @@ import csv
 import os
 import io
 import json
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -153,7 +152,7 @@ def test_output_directory_missing(tmp_path):
 
 def test_import_published_text(tmp_path):
     """The seed's text → a workbook whose filing equals the hand-checked example, plus a report."""
-    from tests.test_textimport import SEED  # the seed's location, skipped/failed there when missing
+    from tests.conftest import SEED
 
     if not SEED.exists():
         (pytest.fail if os.environ.get("CI") else pytest.skip)(f"seed text not found at {SEED}")

@@ -16,15 +16,12 @@ spaces inside a line included) and check each value of the JSON against it:
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT as REPO, read_seed
 EXAMPLE = REPO / "examples" / "shanghai-2020.json"
-SEED = REPO.parent / "shared" / "seeds" / "000_094aa9d8d75d48e6.txt"
 
 TITLE = "财政项目支出绩效目标表"
 TABLE_HEADER = "一级目标 二级目标 三级目标 指标目标值"
@@ -96,12 +93,7 @@ QUANTITATIVE_TARGET = re.compile(r"(=|>=|<=)\d+(%|人|家)?")
 
 @pytest.fixture(scope="module")
 def seed_text() -> str:
-    if not SEED.is_file():
-        reason = f"seed not found at {SEED} (the shared/ directory sits next to the repository)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return SEED.read_text(encoding="utf-8").replace("\r\n", "\n")
+    return read_seed().replace("\r\n", "\n")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ filing, every field of all five projects, and a report that names every decision
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -28,9 +27,8 @@ from xlgoals.textimport import (
     parse_source_lines,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT as REPO, read_seed
 EXAMPLE = REPO / "examples" / "shanghai-2020.json"
-SEED = REPO.parent / "shared" / "seeds" / "000_094aa9d8d75d48e6.txt"
 TITLE = "财政项目支出绩效目标表"
 
 # Every decision the parser takes on the seed, as (line, field): the three project names the PDF
@@ -47,12 +45,7 @@ SEED_UNSURE = [
 
 @pytest.fixture(scope="module")
 def seed_text() -> str:
-    if not SEED.is_file():
-        reason = f"seed not found at {SEED} (the shared/ directory sits next to the repository)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return SEED.read_text(encoding="utf-8")
+    return read_seed()
 
 
 @pytest.fixture(scope="module")

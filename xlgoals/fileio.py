@@ -57,6 +57,21 @@ def check_workbook(path: str | Path) -> Path:
     return path
 
 
+def read_input_bytes(path: str | Path, *, kind: str, empty: str) -> bytes:
+    """The bytes of an input file (a ``kind`` such as "PDF 文件"), or the Chinese reason there are none."""
+    path = Path(path)
+    if not path.is_file():
+        message = f"这不是一个文件，请指定{kind}。" if path.exists() else "文件不存在，请检查路径。"
+        raise InputFileError(message, path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise InputFileError("无法读取文件，请确认文件未被占用且有读取权限。", path) from None
+    if not data.strip():
+        raise InputFileError(empty, path)
+    return data
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
     a, b = Path(a), Path(b)
     try:

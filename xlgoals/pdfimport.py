@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputFileError
+from .fileio import read_input_bytes
 from .textimport import ImportResult, SourceLine, Unsure, parse_source_lines
 
 __all__ = ["extract_pdf_lines", "import_pdf_file", "PdfText"]
@@ -436,15 +437,7 @@ def extract_pdf_lines(path: str | Path) -> PdfText:
 
 def _open(path: Path):
     """pdfplumber's PDF, or the reason in Chinese why the file is no readable PDF."""
-    if not path.is_file():
-        message = "这不是一个文件，请指定 PDF 文件。" if path.exists() else "文件不存在，请检查路径。"
-        raise InputFileError(message, path)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise InputFileError("无法读取文件，请确认文件未被占用且有读取权限。", path) from None
-    if not data.strip():
-        raise InputFileError("文件是空的，请重新下载或导出该 PDF。", path)
+    data = read_input_bytes(path, kind="PDF 文件", empty="文件是空的，请重新下载或导出该 PDF。")
     if b"%PDF-" not in data[:1024]:
         raise InputFileError("不是 PDF 文件（文件开头没有 PDF 标记），请确认文件类型。", path)
     if b"%%EOF" not in data[-2048:]:

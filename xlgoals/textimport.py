@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import InputFileError
+from .fileio import read_input_bytes
 from .frameworks import Framework, builtin_ids, load_framework
 from .layout import BUDGET_SPOTS, COVER_SPOTS, HEADER_SPOTS, LONG_TEXT_SPOTS, Spot
 from .model import Filing
@@ -845,15 +846,7 @@ def _decode(data: bytes) -> str | None:
 def import_text_file(path: str | Path, *, framework: str | None = None) -> ImportResult:
     """Read a text file extracted from published tables. Every failure is one Chinese line naming the file."""
     path = Path(path)
-    if not path.is_file():
-        message = "这不是一个文件，请指定文本文件。" if path.exists() else "文件不存在，请检查路径。"
-        raise InputFileError(message, path)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise InputFileError("无法读取文件，请确认文件未被占用且有读取权限。", path) from None
-    if not data.strip():
-        raise InputFileError("文件是空的，请重新导出文本后再试。", path)
+    data = read_input_bytes(path, kind="文本文件", empty="文件是空的，请重新导出文本后再试。")
     if data.startswith(b"%PDF"):
         raise InputFileError("这是 PDF 文件，请把扩展名改为 .pdf 后直接导入，或先把其中的文字导出为文本文件。", path)
     text = _decode(data)

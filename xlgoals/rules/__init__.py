@@ -10,7 +10,8 @@ from typing import Any
 
 from ..frameworks import load_framework
 from ..model import Filing, Project
-from . import budget, fields, filing, indicators, target_values  # noqa: F401  (registers the rules)
+from . import budget, fields, indicators, target_values  # noqa: F401  (registers the rules)
+from . import filing as _filing_rules  # noqa: F401  (registers the rules)
 from .registry import CATALOGUE, FAMILIES, SEVERITY_LABELS, Context, Issue, Rule
 from .report import Finding, Report
 from .settings import RuleSettings, load_settings, settings_from_dict

@@ -7,7 +7,7 @@ Positions come from :mod:`xlgoals.layout`, looks from :mod:`.styles`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from copy import copy
 from weakref import WeakKeyDictionary
 
