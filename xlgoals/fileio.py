@@ -8,6 +8,7 @@ half-written output and never touches an input.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,12 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# Limits checked before any parser runs: a real form workbook is far below all of them.
+MAX_INFLATED_BYTES = 256 * 1024 * 1024  # all parts together, uncompressed
+MAX_RATIO = 200  # uncompressed : compressed, for any part larger than RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+MAX_SHEET_ROWS = 100_000
+_DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 
 
 def check_workbook(path: str | Path) -> Path:
@@ -48,13 +55,34 @@ def check_workbook(path: str | Path) -> Path:
     try:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+            _check_package(package, path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise InputFileError("文件已损坏，无法打开，请重新保存或重新发送后再试。", path) from None
     if "xl/workbook.xml" not in names:
         if "content.xml" in names:
             raise InputFileError("这是 OpenDocument（.ods）表格，请另存为 .xlsx 后再试。", path)
         raise InputFileError("不是 Excel 工作簿（.xlsx），请选择由绩效目标表模板填写的 .xlsx 文件。", path)
     return path
+
+
+def _check_package(package: zipfile.ZipFile, path: Path) -> None:
+    """Refuse, before parsing, what only a damaged or hostile file contains."""
+    members = package.infolist()
+    if sum(member.file_size for member in members) > MAX_INFLATED_BYTES:
+        raise InputFileError("文件解压后过大（超过 256 MB），不是正常的绩效目标表，可能已损坏或被篡改。", path)
+    for member in members:
+        if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise InputFileError("文件内容的压缩比异常，可能是恶意构造的文件，已拒绝读取。", path)
+        if not member.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        with package.open(member) as part:
+            head = part.read(4096)
+        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            raise InputFileError("文件中含有 XML 实体声明，可能是恶意构造的文件，已拒绝读取。", path)
+        if member.filename.startswith("xl/worksheets/"):
+            dimension = _DIMENSION_RE.search(head)
+            if dimension and int(dimension.group(1)) > MAX_SHEET_ROWS:
+                raise InputFileError(f"工作表声明了超过 {MAX_SHEET_ROWS:,} 行，不是正常的绩效目标表，已拒绝读取。", path)
 
 
 def read_input_bytes(path: str | Path, *, kind: str, empty: str) -> bytes:
