@@ -143,3 +143,24 @@ def test_annotation_visible_in_libreoffice(annotated):
             assert cell["back_color"] == error_color
     listing = sheets[layout.REPORT_SHEET]["cells"]
     assert listing["F3"]["string"] == report["findings"][0]["message"]
+
+
+def test_annotating_again_clears_fixed_marks(annotated, tmp_path):
+    """Fix a cell in the annotated copy, annotate again: its mark and note are gone, others stay."""
+    out, report = annotated
+    fixed = next(f for f in report["findings"] if f["code"] == "required-field")
+    wb = openpyxl.load_workbook(out)
+    wb[fixed["sheet"]][fixed["cell"]] = "体现党和政府对劳模的关心关爱，按时足额发放补助金。"
+    wb[fixed["sheet"]]["A1"].comment = __import__("openpyxl").comments.Comment("我的批注", "财务科")
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    again = tmp_path / "again.xlsx"
+    result = run("validate", str(edited), "--annotate", str(again), "--format", "json")
+    assert result.returncode == 1
+    wb = openpyxl.load_workbook(again)
+    cell = wb[fixed["sheet"]][fixed["cell"]]
+    assert cell.comment is None and cell.fill.fgColor.rgb.endswith("FFF8DC")  # back to the input colour
+    assert wb[fixed["sheet"]]["A1"].comment.text == "我的批注"  # a user's own note is kept
+    still = next(f for f in json.loads(result.stdout)["findings"] if f["code"] == "target-unit-missing")
+    assert wb[still["sheet"]][still["cell"]].comment.author == MARK_AUTHOR
+    assert wb.sheetnames.count(layout.REPORT_SHEET) == 1

@@ -33,6 +33,7 @@ def annotate_workbook(source: str | Path, report: Report, output: str | Path) ->
     source = check_workbook(source)
     workbook = openpyxl.load_workbook(source)
     findings = [finding for finding in report.sorted() if finding.file in (None, str(source))]
+    clear_marks(workbook)
     mark_cells(workbook, findings)
     add_report_sheet(workbook, findings, report.summary())
     with atomic_output(output, inputs=(source,)) as temp:
@@ -55,10 +56,35 @@ def mark_cells(workbook, findings: list[Finding]) -> None:
         cell.comment = Comment(text, MARK_AUTHOR, width=320, height=min(60 + 40 * len(found), 400))
 
 
-def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
-    """The 校验结果 sheet, second in the workbook, one row per finding with a link to its cell."""
+def clear_marks(workbook) -> int:
+    """Remove the marks of an earlier run (our notes, our fills) and the 校验结果 sheet; returns cells cleared.
+
+    A marked cell gets back the template's look: input cells are the unlocked ones (yellow), form
+    labels keep the label fill, anything else has none. A user's own notes are left alone.
+    """
+    labels = set(layout.PROJECT_SIGNATURE) | {f"{first}{layout.INDICATOR_HEADER_ROW}"
+                                              for first, _ in layout.INDICATOR_COLUMNS.values()}
+    cleared = 0
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is None or cell.comment.author != MARK_AUTHOR:
+                    continue
+                cell.comment = None
+                if not cell.protection.locked:
+                    cell.fill = styles.INPUT_FILL
+                elif cell.coordinate in labels:
+                    cell.fill = styles.LABEL_FILL
+                else:
+                    cell.fill = PatternFill()
+                cleared += 1
     if layout.REPORT_SHEET in workbook.sheetnames:
         del workbook[layout.REPORT_SHEET]
+    return cleared
+
+
+def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
+    """The 校验结果 sheet, second in the workbook, one row per finding with a link to its cell."""
     ws = workbook.create_sheet(layout.REPORT_SHEET, index=1)
     put(ws, "A1", summary)
     ws["A1"].font = styles.LABEL_FONT
