@@ -193,3 +193,29 @@ def test_export_analyst_tables(conflicts, tmp_path):
     default = tmp_path / "明细.parquet"  # parquet without --table: 指标明细
     assert run("export", str(out), "--format", "parquet", "-o", str(default)).returncode == 0
     assert len(pd.read_parquet(default)) == len(rows)
+
+
+def test_same_file_twice_is_read_once_and_reported(tmp_path):
+    path = submission(tmp_path, "宣教部", "宣教部", [0])
+    result = run("merge", str(path), str(tmp_path), "-o", str(tmp_path / "out.xlsx"), "--report",
+                 str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [e["kind"] for e in report["events"]] == ["repeated-input"]
+    assert len(load_filing(tmp_path / "out.xlsx").projects) == 1
+
+
+def test_merging_again_into_the_same_folder(tmp_path):
+    """The output inside an input folder is not an input; another consolidated filing is skipped and said."""
+    submission(tmp_path, "宣教部", "宣教部", [0, 1])
+    out = tmp_path / "汇总.xlsx"
+    assert run("merge", str(tmp_path), "-o", str(out)).returncode == 0
+    again = run("merge", str(tmp_path), "-o", str(out), "--report", str(tmp_path / "r.json"))
+    assert again.returncode == 0, again.stderr
+    assert len(load_filing(out).projects) == 2
+    copy = tmp_path / "上次汇总.xlsx"
+    copy.write_bytes(out.read_bytes())
+    third = run("merge", str(tmp_path), "-o", str(out), "--report", str(tmp_path / "r.json"))
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert third.returncode == 0 and len(load_filing(out).projects) == 2
+    assert [(e["kind"], Path(e["file"]).name) for e in report["events"]] == [("skipped-merged", "上次汇总.xlsx")]

@@ -271,9 +271,10 @@ def merge(
     from .workbook.summary import write_merged
 
     settings = load_settings(rules) if rules else None
-    sources = collect_inputs(inputs)
+    sources = [path for path in collect_inputs(inputs) if path.resolve() != output.resolve()]
     with _progress("读取并校验") as advance:
-        result = run_merge(sources, unit=unit, year=year, rules=settings, jobs=jobs, progress=advance)
+        result = run_merge(inputs, unit=unit, year=year, rules=settings, jobs=jobs, progress=advance,
+                           exclude=output)
     if report_path is not None:
         with atomic_output(report_path, inputs=tuple(sources)) as temp:
             temp.write_text(result.to_json(), encoding="utf-8")

@@ -43,7 +43,7 @@ class Submission:
 class MergeEvent:
     """A decision the merge took that the finance office must know about."""
 
-    kind: str  # unreadable | other-unit | other-year | superseded | duplicate-project
+    kind: str  # unreadable | skipped-merged | other-unit | other-year | superseded | duplicate-project | repeated-input
     file: str
     project: str | None
     action: str  # Chinese: what was done
@@ -95,16 +95,34 @@ def collect_inputs(paths: Iterable[str | Path]) -> list[Path]:
     return list(unique.values())
 
 
+def _repeated(paths: Sequence[str | Path]) -> list[Path]:
+    """Files named more than once (directly or inside a named folder)."""
+    seen: set[str] = set()
+    repeated: list[Path] = []
+    for path in map(Path, paths):
+        members = [path] if not path.is_dir() else collect_inputs([path])
+        for member in members:
+            key = str(member.resolve())
+            if key in seen:
+                repeated.append(member)
+            seen.add(key)
+    return repeated
+
+
 def read_submission(path: str | Path) -> Submission:
     """Read one input; a user-facing problem becomes the submission's error, never an exception."""
-    from .workbook.reader import load_filing
+    from .workbook.reader import filing_from_content, read_workbook
 
     path = Path(path)
     modified = path.stat().st_mtime if path.exists() else 0.0
     try:
-        filing = load_filing(path)
+        content = read_workbook(path)
     except XlgoalsError as error:
         return Submission(str(path), path.stem, modified, error=error.message, status="无法读取")
+    if layout.SUMMARY_SHEET in content.other_sheets:
+        return Submission(str(path), path.stem, modified, status="已跳过",
+                          error="这是已经汇总过的填报，不作为部门提交合并。")
+    filing = filing_from_content(content)
     department = filing.department or path.stem
     return Submission(str(path), department, modified, filing=filing)
 
@@ -117,14 +135,19 @@ def merge(
     rules: RuleSettings | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    exclude: str | Path | None = None,
 ) -> MergeResult:
-    """Read every input, decide what goes in, and check the merged filing."""
-    inputs = collect_inputs(paths)
+    """Read every input, decide what goes in, and check the merged filing (``exclude``: the output)."""
+    inputs = [path for path in collect_inputs(paths)
+              if exclude is None or path.resolve() != Path(exclude).resolve()]
     if not inputs:
         raise InputFileError("没有找到要合并的工作簿（.xlsx/.xlsm），请检查路径。")
     submissions = _read_all(inputs, jobs, progress)
-    events: list[MergeEvent] = [MergeEvent("unreadable", s.path, None, f"未合并：{s.error}")
-                                for s in submissions if s.error]
+    events: list[MergeEvent] = [MergeEvent("repeated-input", str(path), None, "同一文件给出了不止一次，只读取一次。",
+                                           severity="warning") for path in _repeated(paths)]
+    events += [MergeEvent("unreadable" if s.status == "无法读取" else "skipped-merged", s.path, None,
+                          f"未合并：{s.error}", severity="error" if s.status == "无法读取" else "warning")
+               for s in submissions if s.error]
     readable = [s for s in submissions if s.filing is not None]
     if not readable:
         raise InputFileError("所有输入文件都无法读取，没有可合并的内容。")

@@ -36,7 +36,11 @@ class WorkbookContent:
 
 def load_filing(path: str | Path, *, framework: str | None = None) -> Filing:
     """The filing in a workbook made from the template; ``framework`` insists on one framework."""
-    content = read_workbook(path, framework=framework)
+    return filing_from_content(read_workbook(path, framework=framework))
+
+
+def filing_from_content(content: WorkbookContent) -> Filing:
+    """The filing in cell values already read (callers that also look at the other sheets)."""
     cover = {spot.path: _value(content.cover, spot.cell) for spot in layout.COVER_SPOTS}
     projects = []
     for sheet, grid in content.project_sheets.items():
