@@ -51,7 +51,8 @@ from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, amount, where, yuan  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
+
 SEED = ROOT / "examples" / "shanghai-2020.json"
 
 # The targets from the issue (on a 2-core machine).
@@ -127,16 +128,6 @@ def department_name(i: int) -> str:
     return name if i < count else f"{name}{i // count + 1}"
 
 
-def _amount(text: str | None) -> Decimal | None:
-    if text in (None, ""):
-        return None
-    return Decimal(str(text).replace(",", ""))
-
-
-def _yuan(value: Decimal) -> str:
-    return f"{value.quantize(Decimal(1)):,}"
-
-
 def make_project(seed_project: dict, department: str, i: int, k: int) -> dict:
     """Project ``k`` of department ``i``: a seed project renamed, amounts varied, indicators extended."""
     project = copy.deepcopy(seed_project)
@@ -145,9 +136,9 @@ def make_project(seed_project: dict, department: str, i: int, k: int) -> dict:
     project["overview"] = f"{department}：{project['overview']}"
     factor = Decimal(80 + (i * 13 + k * 7) % 50) / 100
     for key in ("total", "current_year", "prior_year_budget", "prior_year_executed"):
-        value = _amount(project["budget"].get(key))
+        value = amount(project["budget"].get(key))
         if value is not None:
-            project["budget"][key] = _yuan(value * factor)
+            project["budget"][key] = yuan(value * factor)
     wanted = MIN_INDICATORS + (i * PROJECTS_PER_WORKBOOK + k) * 7 % (MAX_INDICATORS - MIN_INDICATORS + 1)
     have = {indicator["level3"] for indicator in project["indicators"]}
     extras = [row for row in _EXTRA_INDICATORS if row[2] not in have]
@@ -373,19 +364,6 @@ def child(paths_file: str, output: str, jobs: str) -> None:
 
 # --------------------------------------------------------------------------- profile
 
-def _where(filename: str, line: int, name: str) -> str:
-    if filename == "~":  # a built-in
-        return name
-    path = Path(filename)
-    if path.is_relative_to(ROOT):
-        filename = str(path.relative_to(ROOT))
-    if "site-packages/" in filename:
-        filename = filename.split("site-packages/", 1)[1]
-    elif filename.startswith(sys.base_prefix):
-        filename = "stdlib/" + Path(filename).name
-    return f"{filename}:{line}({name})"
-
-
 def profile(paths: list[Path], output: Path, top: int = 15) -> None:
     from xlgoals.merge import merge
     from xlgoals.workbook.summary import write_merged
@@ -416,7 +394,7 @@ def profile(paths: list[Path], output: Path, top: int = 15) -> None:
         print(f"  {'ncalls':>10} {'tottime s':>9} {'cumtime s':>9}  function")
         for (filename, line, name), (cc, nc, tt, ct, _callers) in rows:
             calls = str(nc) if cc == nc else f"{nc}/{cc}"
-            print(f"  {calls:>10} {tt:>9.2f} {ct:>9.2f}  {_where(filename, line, name)}")
+            print(f"  {calls:>10} {tt:>9.2f} {ct:>9.2f}  {where(filename, line, name)}")
         print()
 
 

@@ -36,7 +36,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, amount, where, yuan  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
+
 SEED = ROOT / "examples" / "shanghai-2020.json"
 
 # The targets from the issue.
@@ -47,16 +48,6 @@ PROFILE_SIZE = 20  # the workbook used for the CLI run and the profile
 
 
 # --------------------------------------------------------------------------- workbooks
-
-def _amount(text: str | None) -> Decimal | None:
-    if text in (None, ""):
-        return None
-    return Decimal(str(text).replace(",", ""))
-
-
-def _yuan(value: Decimal) -> str:
-    return f"{value.quantize(Decimal(1)):,}"
-
 
 def make_projects(seed: dict, count: int) -> list[dict]:
     """``count`` projects: the seed's cycled, renamed, with amounts and a few values varied.
@@ -74,13 +65,13 @@ def make_projects(seed: dict, count: int) -> list[dict]:
         factor = Decimal(100 + (i * 7) % 40) / 100
         budget = project["budget"]
         for key in ("total", "current_year", "prior_year_budget", "prior_year_executed"):
-            value = _amount(budget.get(key))
+            value = amount(budget.get(key))
             if value is not None:
-                budget[key] = _yuan(value * factor)
-        if i % 4 == 3 and _amount(budget.get("prior_year_budget")):
-            budget["prior_year_executed"] = _yuan(_amount(budget["prior_year_budget"]) * Decimal("0.8"))
-        if i % 6 == 5 and _amount(budget.get("total")):
-            budget["current_year"] = _yuan(_amount(budget["total"]) * Decimal("1.1"))
+                budget[key] = yuan(value * factor)
+        if i % 4 == 3 and amount(budget.get("prior_year_budget")):
+            budget["prior_year_executed"] = yuan(amount(budget["prior_year_budget"]) * Decimal("0.8"))
+        if i % 6 == 5 and amount(budget.get("total")):
+            budget["current_year"] = yuan(amount(budget["total"]) * Decimal("1.1"))
         if i % 5 == 4:
             for indicator in project["indicators"]:
                 target = indicator.get("target") or ""
@@ -286,19 +277,6 @@ def import_times(cwd: Path, top: int = 10) -> None:
 
 # --------------------------------------------------------------------------- profile
 
-def _where(filename: str, line: int, name: str) -> str:
-    if filename == "~":  # a built-in
-        return name
-    path = Path(filename)
-    if path.is_relative_to(ROOT):
-        filename = str(path.relative_to(ROOT))
-    if "site-packages/" in filename:
-        filename = filename.split("site-packages/", 1)[1]
-    elif filename.startswith(sys.base_prefix):
-        filename = "stdlib/" + Path(filename).name
-    return f"{filename}:{line}({name})"
-
-
 def profile(path: Path, top: int = 15) -> None:
     xlgoals_validate(path)  # warm-up, so imports are not profiled
     profiler = cProfile.Profile()
@@ -315,7 +293,7 @@ def profile(path: Path, top: int = 15) -> None:
         print(f"  {'ncalls':>9} {'tottime ms':>10} {'cumtime ms':>10}  function")
         for (filename, line, name), (cc, nc, tt, ct, _callers) in rows:
             calls = str(nc) if cc == nc else f"{nc}/{cc}"
-            print(f"  {calls:>9} {tt * 1000:>10.1f} {ct * 1000:>10.1f}  {_where(filename, line, name)}")
+            print(f"  {calls:>9} {tt * 1000:>10.1f} {ct * 1000:>10.1f}  {where(filename, line, name)}")
         print()
 
 
