@@ -30,3 +30,15 @@ def where(filename: str, line: int, name: str) -> str:
     elif filename.startswith(sys.base_prefix):
         filename = "stdlib/" + Path(filename).name
     return f"{filename}:{line}({name})"
+
+
+def calamine_read(path: Path) -> None:
+    """Every sheet's cell values of one workbook with python-calamine only: the reading floor."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    finally:
+        book.close()

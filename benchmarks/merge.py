@@ -51,7 +51,7 @@ from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
-from common import ROOT, amount, where, yuan  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
+from common import ROOT, amount, calamine_read, where, yuan  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 SEED = ROOT / "examples" / "shanghai-2020.json"
 
@@ -201,15 +201,8 @@ def best_of(fn: Callable[[], object], repeat: int, *, budget_s: float | None = N
 
 def floor_read(paths: list[Path]) -> None:
     """Every sheet's cell values of every input with python-calamine only: the reading floor."""
-    from python_calamine import CalamineWorkbook
-
     for path in paths:
-        book = CalamineWorkbook.from_path(str(path))
-        try:
-            for name in book.sheet_names:
-                book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        finally:
-            book.close()
+        calamine_read(path)
 
 
 def xlgoals_merge(paths: list[Path], output: Path, jobs: int) -> dict[str, float]:

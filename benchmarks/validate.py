@@ -36,7 +36,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from common import ROOT, amount, where, yuan  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
+from common import ROOT, amount, calamine_read, where, yuan  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 SEED = ROOT / "examples" / "shanghai-2020.json"
 
@@ -120,18 +120,6 @@ def best_of(fn: Callable[[], object], repeat: int, *, budget_s: float | None = N
     return min(times) * 1000, len(times)
 
 
-def floor_read(path: Path) -> None:
-    """Every sheet's cell values with python-calamine only: the fastest reader available."""
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_path(str(path))
-    try:
-        for name in book.sheet_names:
-            book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    finally:
-        book.close()
-
-
 def openpyxl_read(path: Path) -> None:
     """openpyxl's default (non read-only) load, touching every cell's value."""
     import openpyxl
@@ -162,7 +150,7 @@ def in_process(paths: dict[int, Path], repeat: int) -> dict[int, dict[str, float
     results: dict[int, dict[str, float]] = {}
     for size, path in paths.items():
         row: dict[str, float] = {}
-        row["floor"], _ = best_of(lambda: floor_read(path), repeat)
+        row["floor"], _ = best_of(lambda: calamine_read(path), repeat)
         row["read"], _ = best_of(lambda: xlgoals_read(path), repeat)
         row["validate"], _ = best_of(lambda: xlgoals_validate(path), repeat)
         filing = xlgoals.load_filing(path)  # the checks alone, on a filing already read

@@ -293,34 +293,35 @@ def _previous(project: Project, last: dict[str, Project], report: FillReport) ->
 def _carry_budget(project: Project, previous: Project, report: FillReport) -> None:
     """同名项目上年预算额 = last year's 当年预算, unless the user already typed something else."""
     amount = previous.budget.current_year
-    current = project.budget.prior_year_budget
     if not isinstance(amount, Decimal):
         report.skipped.append(Skipped(project.name, "budget.prior_year_budget", "上年表中的当年预算不是数字，未填充。"))
-    elif current is None:
-        project.budget.prior_year_budget = amount
-        report.changes.append(Change(project.name, "budget.prior_year_budget", None, amount, "上年当年预算"))
+    else:
+        _set_amount(project, "prior_year_budget", amount, "上年表的当年预算", "上年当年预算", report)
+
+
+def _set_amount(project: Project, name: str, amount: Decimal, origin: str, reason: str, report: FillReport) -> None:
+    """Fill an empty budget amount; one the user typed differently is listed, never overwritten."""
+    current = getattr(project.budget, name)
+    if current is None:
+        setattr(project.budget, name, amount)
+        report.changes.append(Change(project.name, f"budget.{name}", None, amount, reason))
     elif current != amount:
-        report.skipped.append(Skipped(project.name, "budget.prior_year_budget",
-                                      f"已填 {_plain(current)}，与上年表的当年预算 {_plain(amount)} 不同，未覆盖，请核对。"))
+        report.skipped.append(Skipped(project.name, f"budget.{name}",
+                                      f"已填 {_plain(current)}，与{origin} {_plain(amount)} 不同，未覆盖，请核对。"))
 
 
 def _fill_executed(filing: Filing, executed: dict[str, Decimal], report: FillReport) -> None:
     names = {project.name for project in filing.projects}
     for project in filing.projects:
         amount = executed.get(project.name) if project.name else None
-        current = project.budget.prior_year_executed
         if amount is None:
             close = difflib.get_close_matches(project.name or "", [n for n in executed if n not in names], n=1,
                                               cutoff=_CLOSE_NAME)
             if close:
                 report.skipped.append(Skipped(project.name, "budget.prior_year_executed",
                                               f"执行数文件中没有同名项目；“{close[0]}”名称相近，未自动填充。"))
-        elif current is None:
-            project.budget.prior_year_executed = amount
-            report.changes.append(Change(project.name, "budget.prior_year_executed", None, amount, "上年执行数"))
-        elif current != amount:
-            report.skipped.append(Skipped(project.name, "budget.prior_year_executed",
-                                          f"已填 {_plain(current)}，与执行数文件的 {_plain(amount)} 不同，未覆盖，请核对。"))
+        else:
+            _set_amount(project, "prior_year_executed", amount, "执行数文件", "上年执行数", report)
     for name in sorted(set(executed) - names):
         report.skipped.append(Skipped(name, "budget.prior_year_executed", "执行数文件中的项目在本填报中找不到。"))
 
