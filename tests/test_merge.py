@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from xlgoals import Filing, load_filing, write_filing
 from xlgoals.merge import merge
-from xlgoals.workbook.summary import DETAIL_SHEET, SUMMARY_SHEET
+from xlgoals.layout import DETAIL_SHEET, SUMMARY_SHEET
 from tests.conftest import EXAMPLE
 from tests.support.cli import digest, run
 

@@ -10,9 +10,12 @@ import pytest
 
 from xlgoals import Filing, layout, write_filing
 from xlgoals.rules import CATALOGUE
-from xlgoals.workbook.annotate import ERROR_FILL, MARK_AUTHOR, WARNING_FILL
+from xlgoals.workbook.marks import MARK_AUTHOR
+from xlgoals.workbook.styles import MARK_FILLS, openpyxl_fill
 from tests.support.cli import digest, run
 from tests.conftest import EXAMPLE, ROOT
+
+ERROR_FILL, WARNING_FILL = openpyxl_fill(MARK_FILLS["error"]), openpyxl_fill(MARK_FILLS["warning"])
 
 
 @pytest.fixture(scope="module")

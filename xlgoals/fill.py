@@ -241,27 +241,23 @@ def fill_workbook(source: str | Path, output: str | Path, *, last_year: str | Pa
                   executed: str | Path | None = None, normalise: bool = False, sign_style: SignStyle = "ascii",
                   password: str | None = None) -> tuple[FillReport, dict[tuple[str | None, str], tuple[str, str]]]:
     """Fill a workbook into ``output`` (never in place); rows copied from last year get a note."""
-    from openpyxl.comments import Comment
-
     from .inputs import read_filing
     from .workbook.builder import DEFAULT_PASSWORD
-    from .workbook.writer import render_filing, save_workbook, sheet_titles
+    from .workbook.marks import Note
+    from .workbook.writer import sheet_titles, write_filing
 
     filing = read_filing(source)
     previous = _last_year(last_year, filing) if last_year is not None else None
     amounts = read_executed(executed) if executed is not None else None
     filled, report = fill_filing(filing, last_year=previous, executed=amounts, normalise=normalise,
                                  sign_style=sign_style)
-    workbook = render_filing(filled, password=password or DEFAULT_PASSWORD)
     titles = dict(zip((project.name for project in filled.projects), sheet_titles(filled)))
     cells = {(change.project, change.field): (titles.get(change.project), layout.cell_of(change.field))
              for change in report.changes if change.project in titles}
-    for change in report.changes:
-        if change.review and (change.project, change.field) in cells:
-            sheet, cell = cells[(change.project, change.field)]
-            workbook[sheet][cell].comment = Comment("自上年填报复制，请核对后保留或修改。", "xlgoals")
+    notes = {cells[(change.project, change.field)]: Note("自上年填报复制，请核对后保留或修改。")
+             for change in report.changes if change.review and (change.project, change.field) in cells}
     inputs = tuple(p for p in (source, last_year, executed) if p is not None)
-    save_workbook(workbook, output, inputs=inputs)
+    write_filing(filled, output, password=password or DEFAULT_PASSWORD, inputs=inputs, notes=notes)
     return report, cells
 
 

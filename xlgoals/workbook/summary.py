@@ -1,4 +1,4 @@
-"""The consolidated filing's own sheets: 汇总表 (with a chart) and 指标明细 (an Excel table).
+"""The consolidated filing's own sheets: 汇总表 (with a chart), 校验结果 and 指标明细 (an Excel table).
 
 The 汇总表's amounts are formulas into the project sheets, so a corrected number updates the
 totals and the chart; the full project name stays here even when the sheet name is shortened.
@@ -8,42 +8,55 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
-from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from .. import layout
 from ..export import DETAIL_COLUMNS, detail_rows
 from ..merge import MergeResult
-from ..rules.report import Report
-from . import styles
-from .annotate import add_report_sheet, mark_cells
+from ..rules.report import Finding, Report
 from .builder import DEFAULT_PASSWORD
-from .cells import put
-from .writer import render_filing, save_workbook
+from .marks import REPORT_HEADERS, REPORT_LINK_COLUMN, REPORT_WIDTHS, cell_marks, report_rows
+from .styles import MARK_FILLS
+from .writer import ExtraSheet, sheet_titles, write_filing
+from .xlsx import Book, page_setup
 
-SUMMARY_SHEET = layout.SUMMARY_SHEET
-DETAIL_SHEET = layout.DETAIL_SHEET
 _AMOUNT_COLUMNS = ("G", "H", "I", "J")  # total, current year, prior budget, prior executed
 _SUMMARY_HEADERS = ("序号", "部门", "来源文件", "项目名称", "项目类别", "绩效类型", "项目总预算（元）",
                     "当年预算（元）", "上年预算额（元）", "上年执行数（元）", "较上年变化", "指标数", "错误", "提示")
 _SUMMARY_WIDTHS = (6, 16, 22, 34, 16, 14, 16, 16, 16, 16, 11, 8, 7, 7)
-_LINK_FONT = Font(name=styles.FONT_NAME, size=10, color="0563C1", underline="single")
+_DETAIL_WIDTHS = (16, 34, 6, 12, 12, 34, 14, 12, 8, 12, 8)
 
 
 def write_merged(result: MergeResult, output: str | Path, *, password: str = DEFAULT_PASSWORD,
                  inputs: tuple[str | Path, ...] = ()) -> Path:
     """The consolidated workbook: cover, 汇总表, 校验结果, project sheets, 指标明细, metadata."""
-    workbook = render_filing(result.filing, password=password)
     report = Report(result.findings)
-    mark_cells(workbook, result.findings)
-    add_report_sheet(workbook, report.sorted(), _summary_line(result, report))
-    _protect(workbook[layout.REPORT_SHEET], password)
-    _summary_sheet(workbook, result, password)
-    _detail_sheet(workbook, result, password)
-    workbook.calculation.fullCalcOnLoad = True  # formulas are written without cached values
-    return save_workbook(workbook, output, inputs=inputs)
+    findings = report.sorted()
+    notes = cell_marks(findings, set(sheet_titles(result.filing)) | {layout.COVER_SHEET})
+    summary_line = _summary_line(result, report)
+    front = [ExtraSheet(layout.SUMMARY_SHEET, lambda book, ws: _summary_sheet(book, ws, result)),
+             ExtraSheet(layout.REPORT_SHEET, lambda book, ws: draw_report_sheet(book, ws, findings, summary_line))]
+    back = [ExtraSheet(layout.DETAIL_SHEET, lambda book, ws: _detail_sheet(book, ws, result))]
+    return write_filing(result.filing, output, password=password, inputs=inputs, notes=notes, front=front, back=back)
+
+
+def draw_report_sheet(book: Book, ws: Worksheet, findings: list[Finding], summary: str) -> None:
+    """校验结果: one row per finding, its 单元格 a link to the cell."""
+    book.put(ws, "A1", summary, "heading")
+    for column, (header, width) in enumerate(zip(REPORT_HEADERS, REPORT_WIDTHS)):
+        book.put(ws, f"{xl_col_to_name(column)}2", header, "label")
+        ws.set_column(column, column, width)
+    for row, entry in enumerate(report_rows(findings), start=3):
+        for column, value in enumerate(entry.values, start=1):
+            if column == REPORT_LINK_COLUMN and entry.target is not None:
+                book.link(ws, f"{xl_col_to_name(column - 1)}{row}", *entry.target, value)
+            else:
+                book.put_at(ws, row - 1, column - 1, value, "cell", MARK_FILLS[entry.severity] if column == 2 else None)
+        ws.set_row(row - 1, entry.height)
+    ws.freeze_panes(2, 0)
+    page_setup(ws, max(len(findings) + 2, 2), len(REPORT_HEADERS), landscape=True)
+    book.protect(ws)
 
 
 def _summary_line(result: MergeResult, report: Report) -> str:
@@ -53,100 +66,79 @@ def _summary_line(result: MergeResult, report: Report) -> str:
     return text
 
 
-def _summary_sheet(workbook, result: MergeResult, password: str) -> None:
-    ws = workbook.create_sheet(SUMMARY_SHEET, index=1)
-    put(ws, "A1", f"{result.filing.unit} {result.filing.year}年度项目支出绩效目标汇总表")
-    ws["A1"].font = styles.TITLE_FONT
-    ws.merge_cells("A1:N1")
-    ws.row_dimensions[1].height = 30
-    for column, (header, width) in enumerate(zip(_SUMMARY_HEADERS, _SUMMARY_WIDTHS), start=1):
-        cell = ws.cell(2, column)
-        put(ws, cell.coordinate, header)
-        cell.font, cell.fill, cell.border, cell.alignment = (styles.LABEL_FONT, styles.LABEL_FILL, styles.BORDER,
-                                                            styles.CENTER)
-        ws.column_dimensions[cell.column_letter].width = width
+def _summary_sheet(book: Book, ws: Worksheet, result: MergeResult) -> None:
+    book.span(ws, "A1:N1", f"{result.filing.unit} {result.filing.year}年度项目支出绩效目标汇总表", "title")
+    ws.set_row(0, 30)
+    for column, (header, width) in enumerate(zip(_SUMMARY_HEADERS, _SUMMARY_WIDTHS)):
+        book.put(ws, f"{xl_col_to_name(column)}2", header, "label")
+        ws.set_column(column, column, width)
     counts = _finding_counts(result)
     first = layout.SUMMARY_FIRST_ROW
     for offset, (project, department) in enumerate(zip(result.filing.projects, result.departments)):
         row = first + offset
         sheet = project.source.sheet
         quoted = "'" + sheet.replace("'", "''") + "'"
-        values = (offset + 1, department, Path(project.source.file or "").name, project.name, project.category,
+        values = (offset + 1, department, Path(project.source.file or "").name, None, project.category,
                   project.performance_type)
         for column, value in enumerate(values, start=1):
-            put(ws, f"{chr(64 + column)}{row}", value)
+            if column != 4:
+                book.put(ws, f"{xl_col_to_name(column - 1)}{row}", value, "cell")
+        book.link(ws, f"D{row}", sheet, "A1", project.name or "")
         for letter, spot in zip(_AMOUNT_COLUMNS, layout.BUDGET_SPOTS):
-            ws[f"{letter}{row}"] = f"=IF(ISNUMBER({quoted}!{spot.cell}),{quoted}!{spot.cell},0)"
-            ws[f"{letter}{row}"].number_format = styles.AMOUNT_FORMAT
-        ws[f"K{row}"] = f"=IF(I{row}>0,(H{row}-I{row})/I{row},\"\")"
-        ws[f"K{row}"].number_format = "0.0%"
+            book.formula(ws, f"{letter}{row}", f"=IF(ISNUMBER({quoted}!{spot.cell}),{quoted}!{spot.cell},0)", "amount")
+        book.formula(ws, f"K{row}", f'=IF(I{row}>0,(H{row}-I{row})/I{row},"")', "percent")
         errors, warnings = counts.get(id(project), (0, 0))
         for letter, value in (("L", len(project.indicators)), ("M", errors), ("N", warnings)):
-            put(ws, f"{letter}{row}", value)
-        link = ws[f"D{row}"]
-        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quoted}!A1")
-        link.font = _LINK_FONT
-        for column in range(1, 15):
-            cell = ws.cell(row, column)
-            cell.border = styles.BORDER
-            if column != 4:
-                cell.font = styles.BODY_FONT
+            book.put(ws, f"{letter}{row}", value, "cell")
     last = first + len(result.filing.projects) - 1
     total = last + 1
-    put(ws, f"A{total}", "合计")
-    ws[f"A{total}"].font = styles.LABEL_FONT
+    book.put(ws, f"A{total}", "合计", "heading")
     for letter in _AMOUNT_COLUMNS:
-        ws[f"{letter}{total}"] = f"=SUM({letter}{first}:{letter}{max(last, first)})"
-        ws[f"{letter}{total}"].number_format = styles.AMOUNT_FORMAT
-        ws[f"{letter}{total}"].font = styles.LABEL_FONT
-    ws[f"K{total}"] = f"=IF(I{total}>0,(H{total}-I{total})/I{total},\"\")"
-    ws[f"K{total}"].number_format = "0.0%"
-    ws.freeze_panes = "A3"
+        book.formula(ws, f"{letter}{total}", f"=SUM({letter}{first}:{letter}{max(last, first)})", "amount_total")
+    book.formula(ws, f"K{total}", f'=IF(I{total}>0,(H{total}-I{total})/I{total},"")', "percent")
+    ws.freeze_panes(2, 0)
     if result.filing.projects:
-        _chart(ws, first, last, total + 2)
+        _chart(book, ws, first, last, total + 2)
     events_row = total + 20
     if result.events:
-        put(ws, f"A{events_row}", "合并说明")
-        ws[f"A{events_row}"].font = styles.LABEL_FONT
+        book.put(ws, f"A{events_row}", "合并说明", "heading")
         for offset, event in enumerate(result.events, start=1):
-            put(ws, f"B{events_row + offset}", Path(event.file).name if "/" in event.file else event.file)
-            put(ws, f"D{events_row + offset}", event.project)
-            put(ws, f"E{events_row + offset}", event.action)
-    _print_landscape(ws)
-    ws.print_title_rows = "1:2"
-    _protect(ws, password)
+            book.put(ws, f"B{events_row + offset}", Path(event.file).name if "/" in event.file else event.file)
+            book.put(ws, f"D{events_row + offset}", event.project)
+            book.put(ws, f"E{events_row + offset}", event.action)
+    page_setup(ws, events_row + len(result.events), len(_SUMMARY_HEADERS), landscape=True)
+    book.protect(ws)
 
 
-def _chart(ws, first: int, last: int, anchor_row: int) -> None:
+def _chart(book: Book, ws: Worksheet, first: int, last: int, anchor_row: int) -> None:
     """This year's budget against last year's, per project: a native chart over the cells above."""
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "当年预算与上年预算对比（元）"
-    chart.y_axis.title = "元"
-    chart.height, chart.width = 9, 26
-    data = Reference(ws, min_col=8, max_col=9, min_row=2, max_row=last)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=4, min_row=first, max_row=last))
-    ws.add_chart(chart, f"B{anchor_row}")
+    chart = book.workbook.add_chart({"type": "column"})
+    for column in (7, 8):  # H, I: current year, prior year budget (0-based)
+        chart.add_series({"name": [ws.name, 1, column], "categories": [ws.name, first - 1, 3, last - 1, 3],
+                          "values": [ws.name, first - 1, column, last - 1, column]})
+    chart.set_title({"name": "当年预算与上年预算对比（元）"})
+    chart.set_y_axis({"name": "元"})
+    chart.set_size({"width": 980, "height": 340})
+    ws.insert_chart(f"B{anchor_row}", chart)
 
 
-def _detail_sheet(workbook, result: MergeResult, password: str) -> None:
-    ws = workbook.create_sheet(DETAIL_SHEET, index=len(workbook.sheetnames) - 1)
-    for column, header in enumerate(DETAIL_COLUMNS, start=1):
-        put(ws, ws.cell(1, column).coordinate, header)
-    row = 1
-    for row, values in enumerate(detail_rows(result.filing, result.departments), start=2):
-        for column, value in enumerate(values, start=1):
-            put(ws, ws.cell(row, column).coordinate, value)
-    for column, width in zip("ABCDEFGHIJK", (16, 34, 6, 12, 12, 34, 14, 12, 8, 12, 8)):
-        ws.column_dimensions[column].width = width
-    if row > 1:
-        table = Table(displayName="IndicatorDetail", ref=f"A1:K{row}")
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-        ws.add_table(table)
-    ws.freeze_panes = "A2"
-    _print_landscape(ws)
-    _protect(ws, password, filters=True)
+def _detail_sheet(book: Book, ws: Worksheet, result: MergeResult) -> None:
+    rows = list(detail_rows(result.filing, result.departments))
+    for column, width in enumerate(_DETAIL_WIDTHS):
+        ws.set_column(column, column, width)
+    if rows:
+        ws.add_table(0, 0, len(rows), len(DETAIL_COLUMNS) - 1,
+                     {"name": "IndicatorDetail", "style": "Table Style Light 9",
+                      "columns": [{"header": header} for header in DETAIL_COLUMNS]})
+    else:
+        for column, header in enumerate(DETAIL_COLUMNS):
+            book.put(ws, f"{xl_col_to_name(column)}1", header)
+    for row, values in enumerate(rows, start=1):
+        for column, value in enumerate(values):
+            book.put_at(ws, row, column, value)
+    ws.freeze_panes(1, 0)
+    page_setup(ws, len(rows) + 1, len(DETAIL_COLUMNS), landscape=True, title_rows=1)
+    book.protect(ws, filters=True)
 
 
 def _finding_counts(result: MergeResult) -> dict[int, tuple[int, int]]:
@@ -158,18 +150,3 @@ def _finding_counts(result: MergeResult) -> dict[int, tuple[int, int]]:
             entry = counts.setdefault(key, [0, 0])
             entry[0 if finding.severity == "error" else 1] += 1
     return {key: (errors, warnings) for key, (errors, warnings) in counts.items()}
-
-
-def _print_landscape(ws) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-def _protect(ws, password: str, *, filters: bool = False) -> None:
-    ws.protection.sheet = True
-    ws.protection.password = password
-    ws.protection.autoFilter = not filters  # False means users may filter
-    ws.protection.sort = not filters

@@ -1,22 +1,33 @@
-"""Writes filings (and empty templates) as protected form workbooks.
+"""Writes filings (and empty templates) as protected form workbooks, atomically.
 
-A filing is written by building the template for its projects and filling the inputs, so the
-written file is exactly what a user would have typed into the template.
+A filing is written as the template drawn with its values typed in, so the written file is
+exactly what a user would have typed into the template. Sheets are created in their final order
+(cover, any sheets in front, projects, any sheets behind, hidden metadata), then drawn.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.worksheet import Worksheet
 
 from .. import layout
 from ..fileio import atomic_output
 from ..frameworks import Framework, load_framework
-from ..model import Filing, Project, value_at
-from .builder import DEFAULT_PASSWORD, new_workbook, sheet_title
-from .cells import put
+from ..model import Filing, Project
+from .builder import DEFAULT_PASSWORD, draw_cover, draw_meta, draw_project_sheet, sheet_title
+from .marks import Note
+from .xlsx import Book
+
+
+@dataclass(frozen=True)
+class ExtraSheet:
+    """A sheet of another kind (汇总表, 校验结果, 指标明细) and how to draw it."""
+
+    title: str
+    draw: Callable[[Book, Worksheet], None]
 
 
 def build_template(path: str | Path, *, unit: str, year: int, framework: str | Path = "shanghai-2020",
@@ -24,33 +35,46 @@ def build_template(path: str | Path, *, unit: str, year: int, framework: str | P
     """Write the empty master template: a cover and ``projects`` blank project sheets."""
     resolved = load_framework(framework)
     filing = Filing(unit=unit, year=year, framework=resolved.id)
-    sheets = [(layout.DEFAULT_PROJECT_SHEET.format(n=n), layout.INDICATOR_ROWS) for n in range(1, projects + 1)]
-    workbook = new_workbook(framework=resolved, unit=filing.unit, year=filing.year, sheets=sheets, password=password)
-    return save_workbook(workbook, path)
+    sheets = [(layout.DEFAULT_PROJECT_SHEET.format(n=n), None) for n in range(1, projects + 1)]
+    return _write(path, filing, resolved, sheets, password=password)
 
 
 def write_filing(filing: Filing, path: str | Path, *, password: str = DEFAULT_PASSWORD,
-                 inputs: tuple[str | Path, ...] = ()) -> Path:
-    """Write a filing as a filled template, atomically; ``inputs`` are files it must not replace."""
-    return save_workbook(render_filing(filing, password=password), path, inputs=inputs)
+                 inputs: tuple[str | Path, ...] = (), framework: Framework | None = None,
+                 notes: Mapping[tuple[str, str], Note] | None = None,
+                 front: Sequence[ExtraSheet] = (), back: Sequence[ExtraSheet] = ()) -> Path:
+    """Write a filing as a filled template, atomically; ``inputs`` are files it must not replace.
 
-
-def render_filing(filing: Filing, *, framework: Framework | None = None,
-                  password: str = DEFAULT_PASSWORD) -> Workbook:
-    """The filled workbook in memory (for callers that add to it before saving)."""
+    ``notes`` go on cells by (sheet, cell); ``front`` sheets follow the cover, ``back`` sheets the projects.
+    """
     framework = framework or load_framework(filing.framework)
-    titles = sheet_titles(filing)
-    sheets = [(title, max(layout.INDICATOR_ROWS, len(project.indicators)))
-              for title, project in zip(titles, filing.projects)]
-    workbook = new_workbook(framework=framework, unit=filing.unit, year=filing.year, sheets=sheets,
-                            password=password)
-    cover = workbook[layout.COVER_SHEET]
-    for spot in layout.COVER_SPOTS:
-        if spot.kind != "title":
-            put(cover, spot.cell, getattr(filing, spot.path))
-    for title, project in zip(titles, filing.projects):
-        fill_project(workbook[title], project)
-    return workbook
+    sheets = list(zip(sheet_titles(filing), filing.projects))
+    return _write(path, filing, framework, sheets, password=password, inputs=inputs, notes=notes,
+                  front=front, back=back)
+
+
+def _write(path: str | Path, filing: Filing, framework: Framework, sheets: Sequence[tuple[str, Project | None]], *,
+           password: str, inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
+           front: Sequence[ExtraSheet] = (), back: Sequence[ExtraSheet] = ()) -> Path:
+    with atomic_output(path, inputs=inputs) as temp:
+        book = Book(Path(temp), password=password, notes=notes)
+        cover = book.sheet(layout.COVER_SHEET)
+        front_sheets = [(extra, book.sheet(extra.title)) for extra in front]
+        project_sheets = [(book.sheet(title), project) for title, project in sheets]
+        back_sheets = [(extra, book.sheet(extra.title)) for extra in back]
+        meta = book.sheet(layout.META_SHEET)
+        draw_cover(book, cover, framework, {spot.path: getattr(filing, spot.path, None) for spot in layout.COVER_SPOTS}
+                   | {"framework_name": framework.name})
+        for extra, ws in front_sheets:
+            extra.draw(book, ws)
+        for ws, project in project_sheets:
+            rows = max(layout.INDICATOR_ROWS, len(project.indicators)) if project is not None else layout.INDICATOR_ROWS
+            draw_project_sheet(book, ws, framework, filing.unit, filing.year, project, rows)
+        for extra, ws in back_sheets:
+            extra.draw(book, ws)
+        draw_meta(book, meta, framework, filing.unit, filing.year)
+        book.close()
+    return Path(path)
 
 
 def sheet_titles(filing: Filing) -> list[str]:
@@ -59,32 +83,3 @@ def sheet_titles(filing: Filing) -> list[str]:
     return [sheet_title(project.source.sheet if project.source is not None else project.name, taken,
                         layout.DEFAULT_PROJECT_SHEET.format(n=n))
             for n, project in enumerate(filing.projects, start=1)]
-
-
-def fill_project(ws: Worksheet, project: Project) -> None:
-    """Type a project's values into an empty form sheet."""
-    put(ws, layout.YEAR_SPOT.cell, f"（{project.year}年度）")
-    heading = layout.INDICATOR_HEADING_RANGE.split(":")[0]
-    put(ws, heading, f"{project.year}年绩效目标")
-    for spot in layout.PROJECT_SPOTS:
-        if spot.kind == "year":
-            continue
-        value = value_at(project, spot.path)
-        put(ws, spot.cell, value)
-        if spot.kind == "long":
-            ws.row_dimensions[layout.split_cell(spot.cell)[0]].height = layout.long_text_height(value)
-    last_row = layout.INDICATOR_FIRST_ROW + max(len(project.indicators), 1) - 1
-    ws.print_area = f"A1:{layout.LAST_COLUMN}{last_row}"  # a filled form prints its rows, not 40 blank ones
-    for index, indicator in enumerate(project.indicators):
-        row = layout.INDICATOR_FIRST_ROW + index
-        put(ws, layout.indicator_cell("level1", row), indicator.level1)
-        put(ws, layout.indicator_cell("level2", row), indicator.level2)
-        put(ws, layout.indicator_cell("level3", row), indicator.level3)
-        put(ws, layout.indicator_cell("target", row), indicator.target.raw if indicator.target else None)
-
-
-def save_workbook(workbook: Workbook, path: str | Path, *, inputs: tuple[str | Path, ...] = ()) -> Path:
-    """Save atomically; refuse to replace any of ``inputs``."""
-    with atomic_output(path, inputs=inputs) as temp:
-        workbook.save(temp)
-    return Path(path)

@@ -1,0 +1,72 @@
+"""What a finding looks like on a workbook: the mark on its cell and its row on the 校验结果 sheet.
+
+Declared once here; the writer (XlsxWriter), the annotator (openpyxl, on a user's own workbook)
+and the Excel add-in (xlwings) each only draw it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Container, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..rules.registry import SEVERITY_LABELS
+from ..rules.report import Finding
+from .styles import MARK_FILLS
+
+MARK_AUTHOR = "xlgoals"  # our notes carry this author, so a later run can tell them from the user's
+REPORT_HEADERS = ("序号", "级别", "工作表", "单元格", "项目", "说明", "规则代码", "填写内容", "来源文件")
+REPORT_WIDTHS = (6, 8, 24, 8, 28, 70, 26, 24, 24)
+REPORT_LINK_COLUMN = 4  # 单元格, 1-based
+_MESSAGE_CHARS_PER_LINE = 32  # CJK characters that fit the 说明 column's width
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note the toolkit puts on a cell, and the fill that draws the eye to it (a colour or none)."""
+
+    text: str
+    fill: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One finding as a row of the 校验结果 sheet, with the cell its 单元格 column links to."""
+
+    values: tuple
+    severity: str
+    target: tuple[str, str] | None
+    height: float
+
+
+def cell_marks(findings: Iterable[Finding], sheets: Container[str]) -> dict[tuple[str, str], Note]:
+    """Per problem cell of the given sheets: one note with all its messages; errors' fill wins."""
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.sheet in sheets and finding.cell:
+            by_cell[(finding.sheet, finding.cell)].append(finding)
+    marks = {}
+    for key, found in by_cell.items():
+        worst = "error" if any(f.severity == "error" for f in found) else "warning"
+        text = "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}（{f.code}）" for f in found)
+        marks[key] = Note(text, MARK_FILLS[worst])
+    return marks
+
+
+def report_rows(findings: Iterable[Finding]) -> list[ReportRow]:
+    rows = []
+    for number, finding in enumerate(findings, start=1):
+        values = (number, SEVERITY_LABELS[finding.severity], finding.sheet, finding.cell, finding.project,
+                  finding.message, finding.code, _text(finding.value),
+                  Path(finding.file).name if finding.file else None)
+        target = (finding.sheet, finding.cell) if finding.sheet and finding.cell else None
+        height = 15 * max(1, -(-len(finding.message) // _MESSAGE_CHARS_PER_LINE))
+        rows.append(ReportRow(values, finding.severity, target, height))
+    return rows
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    return getattr(value, "raw", None) or str(value)

@@ -1,0 +1,147 @@
+"""Writing a new workbook: XlsxWriter with safe options, cached formats and one way to put a value.
+
+XlsxWriter streams a workbook far faster than openpyxl builds one in memory, which is what lets a
+merge write thousands of form sheets in seconds. It cannot protect a workbook's structure, so
+:class:`_Workbook` adds the ``<workbookProtection>`` element Excel reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import xlsxwriter
+from openpyxl.utils.protection import hash_password
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_range
+from xlsxwriter.worksheet import Worksheet
+
+from . import styles
+from .cells import typed
+from .marks import MARK_AUTHOR, Note
+
+# Never turn a string into a formula, number or link: submitted text stays text.
+_SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+                 "nan_inf_to_errors": True}
+
+
+class _Workbook(xlsxwriter.Workbook):
+    """XlsxWriter's workbook plus structure protection (sheets cannot be added, removed or renamed)."""
+
+    structure_password: str | None = None
+
+    def _write_workbook_pr(self) -> None:
+        super()._write_workbook_pr()
+        if self.structure_password is not None:
+            attributes = [("workbookPassword", hash_password(self.structure_password))] if self.structure_password else []
+            self._xml_empty_tag("workbookProtection", [*attributes, ("lockStructure", 1)])
+
+
+class Book:
+    """A workbook being written: formats made once per look, notes placed as their cells are written."""
+
+    def __init__(self, target: str | Path | IO[bytes], *, password: str,
+                 notes: Mapping[tuple[str, str], Note] | None = None):
+        self.workbook = _Workbook(str(target) if isinstance(target, Path) else target, _SAFE_OPTIONS)
+        self.workbook.structure_password = password
+        self.password = password
+        self._formats: dict[tuple[str, str | None], Format] = {}
+        self._notes = dict(notes or {})
+
+    def format(self, role: str | None, fill: str | None = None) -> Format | None:
+        if role is None and fill is None:
+            return None
+        key = (role, fill)
+        cached = self._formats.get(key)
+        if cached is None:
+            props = styles.look(role) if role else {}
+            if fill:
+                props = props | {"pattern": 1, "bg_color": f"#{fill}"}
+            cached = self._formats[key] = self.workbook.add_format(props)
+        return cached
+
+    def sheet(self, title: str) -> Worksheet:
+        return self.workbook.add_worksheet(title)
+
+    def put(self, ws: Worksheet, ref: str, value: object, role: str | None = None, fill: str | None = None) -> None:
+        """Write a value at ``ref``; a note waiting for this cell is placed, and its fill wins."""
+        row, col = xl_cell_to_rowcol(ref)
+        note = self._notes.pop((ws.name, ref), None) if self._notes else None
+        if note is not None:
+            ws.write_comment(row, col, note.text, _note_options(note.text))
+            fill = note.fill or fill
+        self.put_at(ws, row, col, value, role, fill)
+
+    def put_at(self, ws: Worksheet, row: int, col: int, value: object, role: str | None = None,
+               fill: str | None = None) -> None:
+        """Write a value as :func:`.cells.typed` says; ``row`` and ``col`` count from 0."""
+        fmt = self.format(role, fill)
+        kind, value = typed(value)
+        if kind == "text":
+            ws.write_string(row, col, value, fmt)
+        elif kind == "number":
+            ws.write_number(row, col, value, fmt)
+        elif kind == "date":
+            if "num_format" not in styles.look(role or "value"):
+                fmt = self.format("date", fill)
+            ws.write_datetime(row, col, value, fmt)
+        else:
+            ws.write_blank(row, col, None, fmt)
+
+    def span(self, ws: Worksheet, cell_range: str, value: object, role: str) -> None:
+        """A value in a (merged, when wider than one cell) range that all has the role's look."""
+        first, _, last = cell_range.partition(":")
+        if last and last != first:
+            (r1, c1), (r2, c2) = xl_cell_to_rowcol(first), xl_cell_to_rowcol(last)
+            ws.merge_range(r1, c1, r2, c2, "", self.format(role))
+        self.put(ws, first, value, role)
+
+    def formula(self, ws: Worksheet, ref: str, formula: str, role: str) -> None:
+        """A formula of the toolkit's own making (never from submitted text)."""
+        row, col = xl_cell_to_rowcol(ref)
+        ws.write_formula(row, col, formula, self.format(role))
+
+    def link(self, ws: Worksheet, ref: str, sheet: str, cell: str, text: object, role: str = "link") -> None:
+        """A link to a cell of this workbook."""
+        row, col = xl_cell_to_rowcol(ref)
+        quoted = "'" + sheet.replace("'", "''") + "'"
+        if ws.hlink_count < 65530:  # Excel's limit of links per sheet; past it the text stays, unlinked
+            ws.write_url(row, col, f"internal:{quoted}!{cell}", self.format(role), string=str(text))
+        else:
+            self.put(ws, ref, text, "cell")
+
+    def leftover_notes(self, ws: Worksheet) -> None:
+        """Notes for cells of ``ws`` that were never written: placed as notes alone."""
+        for key in [key for key in self._notes if key[0] == ws.name]:
+            note = self._notes.pop(key)
+            row, col = xl_cell_to_rowcol(key[1])
+            ws.write_comment(row, col, note.text, _note_options(note.text))
+
+    def protect(self, ws: Worksheet, *, filters: bool = False) -> None:
+        """Lock the sheet; users may still select cells and adjust row heights for long texts."""
+        ws.protect(self.password, {"format_rows": True, "autofilter": filters, "sort": filters})
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+def _note_options(text: str) -> dict[str, Any]:
+    lines = text.count("\n") + 1
+    return {"author": MARK_AUTHOR, "width": 320, "height": min(60 + 40 * lines, 400)}
+
+
+def page_setup(ws: Worksheet, last_row: int, last_col: int, *, landscape: bool = False,
+               title_rows: int | None = 2) -> None:
+    """A4, fitted to one page wide, centred, with the sheet name and page numbers in the footer."""
+    ws.set_paper(9)
+    ws.set_landscape() if landscape else ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
+    ws.set_header("", {"margin": 0.3})
+    ws.set_footer("&C&9&A　第 &P 页，共 &N 页", {"margin": 0.3})
+    ws.center_horizontally()
+    if title_rows:
+        ws.repeat_rows(0, title_rows - 1)
+    ws.print_area(xl_range(0, 0, max(last_row, 1) - 1, last_col - 1))
+    ws.hide_gridlines(2)
