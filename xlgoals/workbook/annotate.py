@@ -15,8 +15,8 @@ from .. import layout
 from ..fileio import atomic_output, check_workbook
 from ..rules.report import Finding, Report
 from .cells import put
-from .marks import MARK_AUTHOR, REPORT_HEADERS, REPORT_LINK_COLUMN, REPORT_WIDTHS, cell_marks, report_rows
-from .styles import COLOURS, MARK_FILLS, openpyxl_fill, openpyxl_look
+from .marks import MARK_AUTHOR, REPORT_HEADERS, REPORT_LINK_COLUMN, REPORT_WIDTHS, cell_marks, report_rows, template_fill
+from .styles import MARK_FILLS, openpyxl_fill, openpyxl_look
 
 
 def annotate_workbook(source: str | Path, report: Report, output: str | Path) -> Path:
@@ -44,11 +44,9 @@ def mark_cells(workbook, findings: list[Finding]) -> None:
 def clear_marks(workbook) -> int:
     """Remove the marks of an earlier run (our notes, our fills) and the 校验结果 sheet; returns cells cleared.
 
-    A marked cell gets back the template's look: input cells are the unlocked ones (yellow), form
-    labels keep the label fill, anything else has none. A user's own notes are left alone.
+    A marked cell gets back the template's fill (:func:`.marks.template_fill`). A user's own notes
+    are left alone.
     """
-    labels = set(layout.PROJECT_SIGNATURE) | {f"{first}{layout.INDICATOR_HEADER_ROW}"
-                                              for first, _ in layout.INDICATOR_COLUMNS.values()}
     cleared = 0
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
@@ -56,12 +54,7 @@ def clear_marks(workbook) -> int:
                 if cell.comment is None or cell.comment.author != MARK_AUTHOR:
                     continue
                 cell.comment = None
-                if not cell.protection.locked:
-                    cell.fill = openpyxl_fill(COLOURS["input"])
-                elif cell.coordinate in labels:
-                    cell.fill = openpyxl_fill(COLOURS["label"])
-                else:
-                    cell.fill = openpyxl_fill(None)
+                cell.fill = openpyxl_fill(template_fill(ws.title, cell.coordinate))
                 cleared += 1
     if layout.REPORT_SHEET in workbook.sheetnames:
         del workbook[layout.REPORT_SHEET]

@@ -11,9 +11,10 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import layout
 from ..rules.registry import SEVERITY_LABELS
 from ..rules.report import Finding
-from .styles import MARK_FILLS
+from .styles import COLOURS, MARK_FILLS
 
 MARK_AUTHOR = "xlgoals"  # our notes carry this author, so a later run can tell them from the user's
 REPORT_HEADERS = ("序号", "级别", "工作表", "单元格", "项目", "说明", "规则代码", "填写内容", "来源文件")
@@ -52,6 +53,28 @@ def cell_marks(findings: Iterable[Finding], sheets: Container[str]) -> dict[tupl
         text = "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}（{f.code}）" for f in found)
         marks[key] = Note(text, MARK_FILLS[worst])
     return marks
+
+
+def is_mark_note(text: str | None) -> bool:
+    """Whether a note is one of ours (Excel records its own user as a note's author, so the text tells)."""
+    return bool(text) and text.startswith(tuple(f"【{label}】" for label in SEVERITY_LABELS.values()))
+
+
+def template_fill(sheet: str, ref: str) -> str | None:
+    """The fill a cell has in the template, which a cleared mark gives back: inputs yellow, labels blue."""
+    spots = layout.COVER_SPOTS if sheet == layout.COVER_SHEET else layout.PROJECT_SPOTS
+    if any(spot.cell == ref for spot in spots if spot.kind not in ("title", "year")):
+        return COLOURS["input"]
+    if any(spot.label_cell == ref for spot in spots):
+        return COLOURS["label"]
+    if sheet != layout.COVER_SHEET:
+        row, column = layout.split_cell(ref)
+        firsts = {layout.split_cell(f"{first}1")[1] for first, _ in layout.INDICATOR_COLUMNS.values()}
+        if column in firsts and row >= layout.INDICATOR_FIRST_ROW:
+            return COLOURS["input"]
+        if column in firsts and row == layout.INDICATOR_HEADER_ROW:
+            return COLOURS["label"]
+    return None
 
 
 def report_rows(findings: Iterable[Finding]) -> list[ReportRow]:

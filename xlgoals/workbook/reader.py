@@ -7,6 +7,7 @@ coercion, and each project remembers the cell of every field it read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from ..frameworks import Framework, builtin_ids, load_framework, register_framew
 from ..model import Filing, Project
 
 Grid = list[list[Any]]
+_MOVED_FORM_ROWS, _MOVED_FORM_COLUMNS = 200, 20  # where a damaged form's labels are looked for
 
 
 @dataclass
@@ -66,32 +68,44 @@ def read_workbook(path: str | Path, *, framework: str | None = None) -> Workbook
     except Exception:  # calamine raises assorted errors for a damaged package
         raise InputFileError("文件已损坏或不是有效的 Excel 工作簿，请在 Excel 中打开并重新保存后再试。", path) from None
     try:
-        names = book.sheet_names
-        if layout.META_SHEET not in names:
-            raise InputFileError("不是由绩效目标表模板填写的工作簿（缺少模板信息），"
-                                 "请用 xlgoals template 生成的模板填写后再试。", path)
-        meta = _read_meta(_grid(book, layout.META_SHEET, path))
-        version = str(meta.get("template_version", ""))
-        if version != layout.TEMPLATE_VERSION:
-            raise InputFileError(f"模板版本为“{version or '未知'}”，本工具需要第 {layout.TEMPLATE_VERSION} 版模板，"
-                                 "请用 xlgoals template 重新生成模板并把内容转过去。", path)
-        resolved = _framework(meta, path)
-        if framework is not None and framework != resolved.id:
-            raise InputFileError(f"工作簿使用的指标框架是“{resolved.id}”，不是要求的“{framework}”，"
-                                 "请使用对应框架的模板。", path)
-        cover = _grid(book, layout.COVER_SHEET, path) if layout.COVER_SHEET in names else []
-        project_sheets: dict[str, Grid] = {}
-        others: list[str] = []
-        for name in names:
-            if name in (layout.META_SHEET, layout.COVER_SHEET, layout.REPORT_SHEET):
-                continue
-            grid = _grid(book, name, path)
-            if is_project_grid(grid):
-                project_sheets[name] = grid
-            else:
-                others.append(name)
+        return content_of(path, book.sheet_names, lambda name: _grid(book, name, path), framework=framework)
     finally:
         book.close()
+
+
+def content_of(path: str | Path, names: list[str], grid_of: Callable[[str], Grid], *,
+               framework: str | None = None) -> WorkbookContent:
+    """A workbook's content from its sheet names and a way to get a sheet's values.
+
+    The file reader passes python-calamine's sheets; the Excel add-in passes the open book's.
+    """
+    path = Path(path)
+    if layout.META_SHEET not in names:
+        raise InputFileError("不是由绩效目标表模板填写的工作簿（缺少模板信息），"
+                             "请用 xlgoals template 生成的模板填写后再试。", path)
+    meta = _read_meta(grid_of(layout.META_SHEET))
+    version = str(meta.get("template_version", ""))
+    if version != layout.TEMPLATE_VERSION:
+        raise InputFileError(f"模板版本为“{version or '未知'}”，本工具需要第 {layout.TEMPLATE_VERSION} 版模板，"
+                             "请用 xlgoals template 重新生成模板并把内容转过去。", path)
+    resolved = _framework(meta, path)
+    if framework is not None and framework != resolved.id:
+        raise InputFileError(f"工作簿使用的指标框架是“{resolved.id}”，不是要求的“{framework}”，"
+                             "请使用对应框架的模板。", path)
+    cover = grid_of(layout.COVER_SHEET) if layout.COVER_SHEET in names else []
+    project_sheets: dict[str, Grid] = {}
+    others: list[str] = []
+    for name in names:
+        if name in (layout.META_SHEET, layout.COVER_SHEET, layout.REPORT_SHEET):
+            continue
+        grid = grid_of(name)
+        if is_project_grid(grid):
+            project_sheets[name] = grid
+        elif moved_form(grid):
+            raise InputFileError(f"工作表“{name}”的行或列被删除、插入或移动过，无法按模板读取，"
+                                 "请把内容填回模板原样的项目表后再试。", path)
+        else:
+            others.append(name)
     return WorkbookContent(path, meta, resolved, cover, project_sheets, others)
 
 
@@ -117,6 +131,14 @@ def read_departments(path: str | Path, filing: Filing) -> list[str | None]:
 def is_project_grid(grid: Grid) -> bool:
     """Whether a sheet carries the labels of this template version's project form."""
     return all(_text(_value(grid, ref)) == text for ref, text in layout.PROJECT_SIGNATURE.items())
+
+
+def moved_form(grid: Grid) -> bool:
+    """Whether a sheet that is no project form still carries most of its labels, elsewhere: rows or
+    columns were deleted or inserted, and reading its cells would take values from the wrong fields."""
+    labels = set(layout.PROJECT_SIGNATURE.values())
+    found = {_text(value) for row in grid[:_MOVED_FORM_ROWS] for value in row[:_MOVED_FORM_COLUMNS]} & labels
+    return len(found) * 2 > len(labels)
 
 
 def project_from_grid(grid: Grid, sheet: str, file: str | None = None) -> Project | None:

@@ -1,0 +1,216 @@
+"""The ribbon's entry points (xlgoals.excel) on the in-memory xlwings stand-in.
+
+The stand-in behaves like Excel where it matters (protection refuses changes, numbers come back as
+floats); the first test holds it to the real xlwings classes so it cannot drift from them.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import sys
+
+import pytest
+import xlwings
+
+from xlgoals import Filing, excel, layout, load_filing, write_filing
+from xlgoals.fill import fill_filing
+from xlgoals.workbook.marks import is_mark_note, template_fill
+from xlgoals.workbook.reader import filing_from_content, is_project_grid
+from xlgoals.workbook.styles import COLOURS, MARK_FILLS
+from tests.conftest import EXAMPLE
+from tests.support import xlwings_standin as standin
+from tests.support.cli import digest, run
+from tests.support.xlwings_standin import TEST_ONLY, Book
+
+STANDARD = "投入与管理"
+REAL = {standin.Book: xlwings.Book, standin.Sheet: xlwings.Sheet, standin.Range: xlwings.Range,
+        standin.Sheets: xlwings.main.Sheets, standin.Note: xlwings.main.Note, standin.App: xlwings.App}
+
+
+@pytest.fixture(scope="module")
+def seed_workbook(tmp_path_factory):
+    filing = Filing.model_validate_json(EXAMPLE.read_text(encoding="utf-8"))
+    return write_filing(filing, tmp_path_factory.mktemp("excel") / "seed.xlsx")
+
+
+def marked(book: Book) -> dict[tuple[str, str], str]:
+    """(sheet, cell) → fill of every cell carrying one of our notes."""
+    return {(sheet.name, note.location.address.replace("$", "")): note.location.fill_hex()
+            for sheet in book.sheets for note in sheet.notes if is_mark_note(note.text)}
+
+
+@pytest.mark.parametrize("fake", list(REAL), ids=lambda cls: cls.__name__)
+def test_standin_offers_only_what_xlwings_has(fake):
+    """Every member the stand-in offers exists on the xlwings class, as the same kind, with the same parameters."""
+    real = REAL[fake]
+    members = [name for name, _ in inspect.getmembers(fake) if not name.startswith("_") and name not in TEST_ONLY]
+    assert members
+    for name in members:
+        ours, theirs = inspect.getattr_static(fake, name), inspect.getattr_static(real, name, None)
+        assert theirs is not None, f"xlwings.{real.__name__} has no {name}"
+        assert isinstance(ours, property) == isinstance(theirs, property), name
+        if isinstance(ours, property):
+            assert (ours.fset is None) or (theirs.fset is not None), f"{name} is read-only in xlwings"
+        elif callable(ours):
+            ours_params = list(inspect.signature(getattr(fake, name)).parameters)
+            theirs_params = list(inspect.signature(getattr(real, name)).parameters)
+            assert ours_params == theirs_params, (name, ours_params, theirs_params)
+
+
+def test_validate_marks_the_cells_the_cli_reports(seed_workbook):
+    """校验 marks exactly the cells `xlgoals validate` reports, with the severity's fill, and lists them all."""
+    cli = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)
+    book = Book.from_file(seed_workbook)
+    report = excel.validate(book)
+    assert report is not None and report.summary() in book.app.alerts[-1][0]
+    expected: dict[tuple[str, str], str] = {}
+    for finding in cli["findings"]:
+        key = (finding["sheet"], finding["cell"])
+        if expected.get(key) != MARK_FILLS["error"]:
+            expected[key] = MARK_FILLS[finding["severity"]]
+    assert expected and marked(book) == expected
+    sheet = book.sheet(layout.REPORT_SHEET)
+    assert [s.name for s in book.sheets].index(layout.REPORT_SHEET) == 1
+    count = len(cli["findings"])
+    listed = sheet.range((3, 3), (2 + count, 3)).options(ndim=2).value
+    assert [row[0] for row in listed] == [f["sheet"] for f in cli["findings"]]
+    links = sheet.range((3, 4), (2 + count, 4)).formula
+    assert links == [[f'=HYPERLINK("#\'{f["sheet"]}\'!{f["cell"]}","{f["cell"]}")' for f in cli["findings"]]]
+    assert sheet.range((3 + count, 1)).value is None
+
+
+def test_validate_leaves_protection_as_it_was(seed_workbook):
+    book = Book.from_file(seed_workbook)
+    before = {sheet.name: (sheet.api.ProtectContents, dict(vars(sheet.api.Protection))) for sheet in book.sheets}
+    excel.validate(book)
+    after = {sheet.name: (sheet.api.ProtectContents, dict(vars(sheet.api.Protection))) for sheet in book.sheets
+             if sheet.name != layout.REPORT_SHEET}
+    assert after == before
+    assert book.api.ProtectStructure
+    assert book.calls["Sheet.api.Unprotect"] == book.calls["Sheet.api.Protect"] > 0
+
+
+def test_validating_again_clears_old_marks_and_keeps_the_users_own(seed_workbook):
+    book = Book.from_file(seed_workbook)
+    excel.validate(book)
+    first = marked(book)
+    sheet_name, ref = next(iter(first))
+    sheet = book.sheet(sheet_name)
+    # the user adds a note of their own on another cell, and corrects the marked value
+    sheet.api.Unprotect("xlgoals")
+    sheet.range("B4").add_note("请财务科确认项目名称")
+    target = sheet.range(ref)
+    if ref.startswith("F"):
+        target.value = ">=1人"
+    sheet.api.Protect(Password="xlgoals", AllowFormattingRows=True)
+    excel.validate(book)
+    again = marked(book)
+    assert [s.name for s in book.sheets].count(layout.REPORT_SHEET) == 1
+    assert sheet.range("B4").note.text == "请财务科确认项目名称"
+    for key in set(first) - set(again):
+        assert book.sheet(key[0]).range(key[1]).fill_hex() == template_fill(*key)
+        assert book.sheet(key[0]).range(key[1]).note is None
+
+
+def test_clear_restores_the_template_look(seed_workbook):
+    original = Book.from_file(seed_workbook)
+    book = Book.from_file(seed_workbook)
+    excel.validate(book)
+    cells = marked(book)
+    assert excel.clear(book) == len(cells)
+    assert layout.REPORT_SHEET not in [s.name for s in book.sheets]
+    assert marked(book) == {}
+    for sheet, ref in cells:
+        assert book.sheet(sheet).range(ref).fill_hex() == original.sheet(sheet).range(ref).fill_hex()
+    assert book.api.ProtectStructure
+
+
+def test_fill_completes_the_active_sheet(example_data, tmp_path):
+    data = copy.deepcopy(example_data)
+    project = data["projects"][1]
+    project["indicators"] = [row for row in project["indicators"] if row["level1"] != STANDARD]
+    path = write_filing(Filing.model_validate(data), tmp_path / "in.xlsx")
+    book = Book.from_file(path)
+    sheet = book.sheet(load_filing(path).projects[1].source.sheet)
+    sheet.activate()
+    added = excel.fill(book)
+    assert added and added > 0
+    read_back = filing_from_content(excel.read_book(book))
+    expected, _ = fill_filing(Filing.model_validate(data).model_copy(
+        update={"projects": [Filing.model_validate(data).projects[1]]}))
+    assert read_back.projects[1].indicators == expected.projects[0].indicators
+    others = load_filing(path)
+    assert read_back.projects[0].indicators == others.projects[0].indicators  # other sheets untouched
+    assert sheet.api.ProtectContents
+
+
+def test_fill_on_a_sheet_that_is_not_a_project(seed_workbook):
+    book = Book.from_file(seed_workbook)
+    book.sheet(layout.COVER_SHEET).activate()
+    assert excel.fill(book) is None
+    message, title = book.app.alerts[-1]
+    assert "不是项目表" in message and "填充指标" in title
+
+
+def test_new_project_sheet_is_blank_protected_and_read_as_a_form(seed_workbook):
+    book = Book.from_file(seed_workbook)
+    excel.validate(book)  # marks on the sheet it copies must not come along
+    projects = list(excel.read_book(book).project_sheets)
+    title = excel.new_project_sheet(book)
+    names = [s.name for s in book.sheets]
+    assert title == f"项目{len(projects) + 1}" and names.index(title) == names.index(projects[-1]) + 1
+    new = book.sheet(title)
+    content = excel.read_book(book)
+    assert is_project_grid(content.project_sheets[title])
+    assert [p.source.sheet for p in filing_from_content(content).projects] == projects  # blank: no project
+    assert new.api.ProtectContents and book.api.ProtectStructure
+    assert not [n for n in new.notes if is_mark_note(n.text)]
+    assert new.range("B4").fill_hex() == COLOURS["input"]
+    assert excel.new_project_sheet(book) == f"项目{len(projects) + 2}"
+
+
+def test_wrong_workbook_and_foreign_password_end_in_a_message(seed_workbook, tmp_path):
+    empty = Book("工作簿1.xlsx")
+    empty.sheets.add("Sheet1")
+    assert excel.validate(empty) is None
+    message, _ = empty.app.alerts[-1]
+    assert "不是由绩效目标表模板填写的工作簿" in message and "Traceback" not in message
+    book = Book.from_file(seed_workbook)
+    first = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)["findings"][0]
+    sheet = book.sheet(first["sheet"])
+    sheet.api.Unprotect("xlgoals")
+    sheet.api.Protect(Password="另一个密码")
+    excel.validate(book)
+    message, _ = book.app.alerts[-1]
+    assert "其他保护密码" in message and sheet.name in message
+    assert layout.REPORT_SHEET not in [s.name for s in book.sheets]
+
+
+def test_about_names_version_and_interpreter(seed_workbook):
+    book = Book.from_file(seed_workbook)
+    text = excel.about(book)
+    assert text is not None and sys.executable in text and "上海市项目支出绩效目标" in text
+
+
+def test_round_trips_per_sheet_not_per_cell(example_data, tmp_path):
+    """Reading is one bulk read per sheet; fills are one call per colour per sheet; notes one per cell."""
+    data = copy.deepcopy(example_data)
+    data["projects"] = [dict(p, name=f"{p['name']}{n}") for n in range(4) for p in data["projects"]]
+    path = write_filing(Filing.model_validate(data), tmp_path / "twenty.xlsx")
+    before = digest(path)
+    book = Book.from_file(path)
+    report = excel.validate(book)
+    calls, trips = dict(book.calls), book.round_trips()
+    sheets = len(book._sheets) - 1  # the 校验结果 sheet added
+    marks = marked(book)
+    marked_sheets = len({sheet for sheet, _ in marks})
+    assert calls["Range.value"] == sheets  # one bulk read per sheet
+    assert calls["Range.add_note"] == len(marks)
+    colours = {(sheet, fill) for (sheet, _), fill in marks.items()}
+    assert calls["Range.color="] <= len(colours) + 3  # one call per colour per sheet (+ the report sheet's)
+    # per sheet: a notes scan, its used range, its values; per marked sheet: unprotect, protect; the report sheet
+    assert trips <= 3 * sheets + 2 * marked_sheets + calls["Range.color="] + len(marks) + 20
+    assert report is not None and len(report.findings) >= len(marks)
+    assert digest(path) == before  # the file behind the book is never touched

@@ -1,0 +1,314 @@
+"""The ribbon's entry points: each button of the 绩效目标 tab runs one function here over xlwings.
+
+Each takes the workbook Excel is showing (``xw.Book.caller()``), reads its values in bulk (one
+read per sheet) into the same reader the CLI uses, runs the same rules and filler, and writes
+back in few calls: fills per sheet in one call per colour, one call per note, the 校验结果 sheet
+in a handful. A user mistake ends in a message box, never in a traceback.
+
+Protection is handled through the Excel object model (``.api``, Windows COM names): a protected
+sheet is unprotected with the template's password for the write and protected again with the
+options it had; the workbook's structure likewise when a sheet is added or removed.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
+
+from . import __version__, layout
+from .errors import XlgoalsError
+from .fill import fill_filing
+from .rules import Report, validate as run_rules
+from .workbook.builder import DEFAULT_PASSWORD, sheet_title
+from .workbook.marks import REPORT_HEADERS, REPORT_WIDTHS, cell_marks, is_mark_note, report_rows, template_fill
+from .workbook.reader import WorkbookContent, content_of, filing_from_content
+from .workbook.styles import COLOURS
+
+TITLE = "绩效目标"
+_ADDRESS_LIMIT = 250  # Excel refuses a multi-area address longer than 255 characters
+_ALLOW_FLAGS = ("AllowFormattingRows", "AllowFormattingColumns", "AllowFormattingCells", "AllowInsertingRows",
+                "AllowDeletingRows", "AllowSorting", "AllowFiltering")
+
+
+class RibbonError(XlgoalsError):
+    """A button cannot do its job on this workbook; the message box says why."""
+
+
+def validate(book: Any = None) -> Report | None:
+    """校验: mark every finding on its cell, list them on 校验结果, and say how many there are."""
+    book = book or _caller()
+    with _action(book, "校验"):
+        clear(book, quiet=True)
+        content = read_book(book)
+        report = run_rules(filing_from_content(content))
+        findings = report.sorted()
+        sheets = {sheet.name: sheet for sheet in book.sheets}
+        by_sheet: dict[str, dict[str, Any]] = defaultdict(dict)
+        for (sheet_name, ref), note in cell_marks(findings, set(sheets)).items():
+            by_sheet[sheet_name][ref] = note
+        for sheet_name, notes in by_sheet.items():
+            sheet = sheets[sheet_name]
+            with _sheet_unlocked(sheet):
+                for fill, refs in _group(notes, lambda note: note.fill).items():
+                    _paint(sheet, refs, fill)
+                for ref, note in notes.items():
+                    sheet.range(ref).add_note(note.text)
+        _write_report_sheet(book, sheets, findings, report.summary())
+        book.app.alert(f"{report.summary()}\n问题已标注在对应单元格上，并列在“{layout.REPORT_SHEET}”表中。",
+                       title=f"{TITLE} · 校验")
+        return report
+    return None
+
+
+def clear(book: Any = None, *, quiet: bool = False) -> int | None:
+    """清除标记: remove our notes and fills (the user's own notes stay) and the 校验结果 sheet."""
+    book = book or _caller()
+    with _action(book, "清除标记"):
+        cleared = 0
+        sheets = list(book.sheets)
+        for sheet in sheets:
+            ours = [note for note in sheet.notes if is_mark_note(note.text)]
+            if not ours:
+                continue
+            refs = [note.location.address.replace("$", "") for note in ours]
+            with _sheet_unlocked(sheet):
+                for note in ours:
+                    note.delete()
+                for fill, group in _group({ref: ref for ref in refs},
+                                          lambda ref, name=sheet.name: template_fill(name, ref)).items():
+                    _paint(sheet, group, fill)
+            cleared += len(ours)
+        report_sheet = next((sheet for sheet in sheets if sheet.name == layout.REPORT_SHEET), None)
+        if report_sheet is not None:
+            with _structure_unlocked(book):
+                report_sheet.delete()
+        if not quiet:
+            book.app.alert(f"已清除 {cleared} 处标记。", title=f"{TITLE} · 清除标记")
+        return cleared
+    return None
+
+
+def fill(book: Any = None) -> int | None:
+    """填充指标: complete the active project sheet's indicator rows from the framework."""
+    book = book or _caller()
+    with _action(book, "填充指标"):
+        sheet = book.sheets.active
+        content = read_book(book)
+        if sheet.name not in content.project_sheets:
+            raise RibbonError(f"“{sheet.name}”不是项目表，请先选中要填充的项目表再点“填充指标”。")
+        filing = filing_from_content(content)
+        project = next((p for p in filing.projects if p.source and p.source.sheet == sheet.name), None)
+        if project is None:
+            raise RibbonError(f"“{sheet.name}”还没有填写任何内容，请先填写项目名称和绩效类型。")
+        single = filing.model_copy(update={"projects": [project]})
+        filled, report = fill_filing(single, framework=content.framework)
+        indicators = filled.projects[0].indicators
+        first = layout.INDICATOR_FIRST_ROW
+        with _sheet_unlocked(sheet):
+            for field, (column, _) in layout.INDICATOR_COLUMNS.items():
+                values = [[_indicator_text(indicator, field)] for indicator in indicators]
+                if values:
+                    sheet.range(f"{column}{first}").value = values
+        added = len(indicators) - len(project.indicators)
+        book.app.alert(f"“{project.name}”：{report.summary()}（共 {len(indicators)} 行指标，新增 {added} 行）",
+                       title=f"{TITLE} · 填充指标")
+        return added
+    return None
+
+
+def new_project_sheet(book: Any = None) -> str | None:
+    """新增项目表: a blank project sheet like the others (protected, with its drop-downs), after the last."""
+    book = book or _caller()
+    with _action(book, "新增项目表"):
+        content = read_book(book)
+        projects = list(content.project_sheets)
+        if not projects:
+            raise RibbonError("工作簿中没有可作样板的项目表，请用 xlgoals template 生成的模板填写。")
+        active = book.sheets.active
+        source = book.sheets[active.name if active.name in content.project_sheets else projects[-1]]
+        taken = {sheet.name.lower() for sheet in book.sheets} | {name.lower() for name in layout.RESERVED_SHEETS}
+        n = len(projects) + 1
+        while layout.DEFAULT_PROJECT_SHEET.format(n=n).lower() in taken:
+            n += 1
+        title = sheet_title(layout.DEFAULT_PROJECT_SHEET.format(n=n), taken, "项目")
+        with _structure_unlocked(book):
+            new = source.copy(after=book.sheets[projects[-1]], name=title)
+        rows = len(content.project_sheets[source.name])
+        with _sheet_unlocked(new):
+            for note in [note for note in new.notes if is_mark_note(note.text)]:
+                note.delete()
+            inputs = [spot.value_range for spot in layout.INPUT_SPOTS]
+            inputs.append(f"A{layout.INDICATOR_FIRST_ROW}:{layout.LAST_COLUMN}"
+                          f"{max(rows, layout.INDICATOR_FIRST_ROW + layout.INDICATOR_ROWS - 1)}")
+            for chunk in _chunks(inputs):
+                new.range(chunk).clear_contents()
+            _paint(new, inputs, COLOURS["input"])
+        new.activate()
+        book.app.alert(f"已新增项目表“{title}”，请在浅黄色单元格中填写。", title=f"{TITLE} · 新增项目表")
+        return title
+    return None
+
+
+def about(book: Any = None) -> str | None:
+    """关于/设置: the toolkit's version, the workbook's framework and the Python in use."""
+    book = book or _caller()
+    with _action(book, "关于"):
+        try:
+            framework = read_book(book).framework.name
+        except XlgoalsError:
+            framework = "（当前工作簿不是绩效目标表模板）"
+        import xlwings
+
+        text = (f"xlgoals {__version__}\n指标框架：{framework}\n"
+                f"Python：{sys.executable}（{sys.version.split()[0]}）\nxlwings：{xlwings.__version__}")
+        book.app.alert(text, title=f"{TITLE} · 关于")
+        return text
+    return None
+
+
+def read_book(book: Any) -> WorkbookContent:
+    """The open workbook's values, one bulk read per sheet, through the same reader as a file."""
+    sheets = {sheet.name: sheet for sheet in book.sheets}
+
+    def grid_of(name: str) -> list[list[Any]]:
+        sheet = sheets[name]
+        last = sheet.used_range.last_cell
+        return sheet.range((1, 1), (last.row, max(last.column, 6))).options(ndim=2).value
+
+    return content_of(book.fullname, list(sheets), grid_of)
+
+
+def _write_report_sheet(book: Any, sheets: dict[str, Any], findings: list, summary: str) -> None:
+    """校验结果 after the cover: values in one call, links as HYPERLINK formulas in one more."""
+    after = sheets.get(layout.COVER_SHEET) or next(iter(sheets.values()))
+    with _structure_unlocked(book):
+        sheet = book.sheets.add(layout.REPORT_SHEET, after=after)
+    rows = report_rows(findings)
+    sheet.range("A1").value = summary
+    sheet.range("A2").value = [list(REPORT_HEADERS)] + [[_cell_text(v) for v in row.values] for row in rows]
+    _paint(sheet, [f"A2:{_column(len(REPORT_HEADERS))}2"], COLOURS["label"])
+    for column, width in enumerate(REPORT_WIDTHS, start=1):
+        sheet.range(f"{_column(column)}:{_column(column)}").column_width = width
+    links = [[_link_formula(*row.target) if row.target else row.values[3]] for row in rows]
+    if links:
+        sheet.range("D3").formula = links
+    for fill, refs in _group({f"B{n}": row for n, row in enumerate(rows, start=3)},
+                             lambda row: COLOURS[row.severity]).items():
+        _paint(sheet, refs, fill)
+
+
+def _link_formula(sheet: str, cell: str) -> str:
+    target = "#'" + sheet.replace("'", "''") + "'!" + cell
+    return f'=HYPERLINK("{target.replace(chr(34), chr(34) * 2)}","{cell}")'
+
+
+def _indicator_text(indicator, field: str) -> str | None:
+    if field == "target":
+        return indicator.target.raw if indicator.target else None
+    return getattr(indicator, field)
+
+
+def _cell_text(value: Any) -> Any:
+    """Text Excel must not read as a formula gets a leading apostrophe (Excel's own text mark)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _column(n: int) -> str:
+    return xl_col_to_name(n - 1)
+
+
+def _group(items: dict[str, Any], key) -> dict[Any, list[str]]:
+    groups: dict[Any, list[str]] = defaultdict(list)
+    for ref, item in items.items():
+        groups[key(item)].append(ref)
+    return groups
+
+
+def _chunks(refs: list[str]) -> Iterator[str]:
+    """Multi-area addresses Excel accepts (at most 255 characters each)."""
+    chunk: list[str] = []
+    for ref in refs:
+        if chunk and len(",".join([*chunk, ref])) > _ADDRESS_LIMIT:
+            yield ",".join(chunk)
+            chunk = []
+        chunk.append(ref)
+    if chunk:
+        yield ",".join(chunk)
+
+
+def _paint(sheet: Any, refs: list[str], fill: str | None) -> None:
+    rgb = None if fill is None else tuple(int(fill[i:i + 2], 16) for i in (0, 2, 4))
+    for chunk in _chunks(refs):
+        sheet.range(chunk).color = rgb
+
+
+@contextmanager
+def _sheet_unlocked(sheet: Any, password: str = DEFAULT_PASSWORD) -> Iterator[None]:
+    """Unprotect a sheet for our writes; protect it again with the options it had."""
+    api = sheet.api
+    if not api.ProtectContents:
+        yield
+        return
+    allow = {flag: getattr(api.Protection, flag) for flag in _ALLOW_FLAGS}
+    try:
+        api.Unprotect(password)
+    except Exception:  # COM reports a wrong password as a generic error
+        raise RibbonError(f"工作表“{sheet.name}”设置了其他保护密码，请先在“审阅”中撤销工作表保护后再试。") from None
+    try:
+        yield
+    finally:
+        api.Protect(Password=password, **allow)
+
+
+@contextmanager
+def _structure_unlocked(book: Any, password: str = DEFAULT_PASSWORD) -> Iterator[None]:
+    api = book.api
+    if not api.ProtectStructure:
+        yield
+        return
+    try:
+        api.Unprotect(password)
+    except Exception:
+        raise RibbonError("工作簿结构设置了其他保护密码，请先在“审阅”中撤销工作簿保护后再试。") from None
+    try:
+        yield
+    finally:
+        api.Protect(Password=password, Structure=True)
+
+
+@contextmanager
+def _action(book: Any, name: str) -> Iterator[None]:
+    """Screen updates off while we work; any failure becomes a message box, never a traceback."""
+    app = book.app
+    updating = app.screen_updating
+    app.screen_updating = False
+    try:
+        yield
+    except XlgoalsError as error:
+        app.screen_updating = updating
+        app.alert(error.message if isinstance(error, RibbonError) else str(error), title=f"{TITLE} · {name}",
+                  mode="critical")
+    except Exception:  # a bug of ours: say where the details are, keep Excel usable
+        log = Path(tempfile.gettempdir()) / "xlgoals-error.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        app.screen_updating = updating
+        app.alert(f"“{name}”出现意外错误，详情已记录在 {log}，请把该文件发给技术支持。", title=f"{TITLE} · {name}",
+                  mode="critical")
+    finally:
+        app.screen_updating = updating
+
+
+def _caller() -> Any:
+    import xlwings
+
+    return xlwings.Book.caller()
