@@ -7,11 +7,14 @@ merge write thousands of form sheets in seconds. It cannot protect a workbook's 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import xlsxwriter
+from xlsxwriter.packager import Packager
+from xlsxwriter.url import UrlTypes
 from openpyxl.utils.protection import hash_password
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_range
@@ -21,15 +24,68 @@ from . import styles
 from .cells import typed
 from .marks import MARK_AUTHOR, Note
 
+PARALLEL_MIN_SHEETS = 40  # fewer sheets close faster than processes start
 # Never turn a string into a formula, number or link: submitted text stays text.
 _SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
                  "nan_inf_to_errors": True}
+
+
+class _ParallelPackager(Packager):
+    """XlsxWriter's packager, with the worksheets' XML assembled in forked processes.
+
+    Assembling each sheet's XML is most of the time a filing of thousands of sheets takes to
+    close, and the sheets are independent: each process writes its share of the part files that
+    the zip step then reads. Where ``fork`` is missing (Windows), or a sheet has an external link
+    (whose relationship is numbered while its XML is assembled), it assembles them in turn.
+    """
+
+    def _write_worksheet_files(self) -> None:
+        sheets = [ws for ws in self.workbook.worksheets() if not ws.is_chartsheet]
+        parts = [(ws, self._filename(f"xl/worksheets/sheet{n}.xml")) for n, ws in enumerate(sheets, start=1)]
+        workers = _workers(len(parts))
+        if workers == 1 or self.in_memory or any(_external_links(ws) for ws in sheets):
+            _assemble(parts)
+            return
+        children = []
+        for share in range(1, workers):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover  (the child's coverage is not collected)
+                code = 0
+                try:
+                    _assemble(parts[share::workers])
+                except BaseException:
+                    code = 1
+                os._exit(code)
+            children.append(pid)
+        _assemble(parts[0::workers])
+        if any(os.waitpid(pid, 0)[1] != 0 for pid in children):
+            raise OSError("a worksheet could not be assembled")
+
+
+def _workers(parts: int) -> int:
+    if not hasattr(os, "fork") or parts < PARALLEL_MIN_SHEETS:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _external_links(ws: Worksheet) -> bool:
+    return any(url._link_type in (UrlTypes.URL, UrlTypes.EXTERNAL)
+               for row in ws.hyperlinks.values() for url in row.values())
+
+
+def _assemble(parts: list[tuple[Worksheet, str]]) -> None:
+    for ws, target in parts:
+        ws._set_xml_writer(target)
+        ws._assemble_xml_file()
 
 
 class _Workbook(xlsxwriter.Workbook):
     """XlsxWriter's workbook plus structure protection (sheets cannot be added, removed or renamed)."""
 
     structure_password: str | None = None
+
+    def _get_packager(self) -> Packager:
+        return _ParallelPackager()
 
     def _write_workbook_pr(self) -> None:
         super()._write_workbook_pr()
@@ -59,6 +115,7 @@ class Book:
             if fill:
                 props = props | {"pattern": 1, "bg_color": f"#{fill}"}
             cached = self._formats[key] = self.workbook.add_format(props)
+            cached._get_xf_index()  # numbered now, not while sheets are assembled (maybe in parallel)
         return cached
 
     def sheet(self, title: str) -> Worksheet:
