@@ -22,7 +22,7 @@ from .styles import MARK_FILLS, openpyxl_fill, openpyxl_look
 def annotate_workbook(source: str | Path, report: Report, output: str | Path) -> Path:
     """Write ``output``: ``source`` with every finding marked on its cell and listed on a sheet."""
     source = check_workbook(source)
-    workbook = openpyxl.load_workbook(source)
+    workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)  # no macro, no external link travels
     findings = [finding for finding in report.sorted() if finding.file in (None, str(source))]
     clear_marks(workbook)
     mark_cells(workbook, findings)
