@@ -266,6 +266,10 @@ class Office:
             _prop("MacroExecutionMode", 0),  # NEVER_EXECUTE
             _prop("UpdateDocMode", 0),  # NO_UPDATE: don't refresh external links
         )
+        if path.suffix.lower() == ".xlam":
+            # Type detection does not know the add-in content type (not even for Excel's own
+            # add-ins); the OOXML filter reads the package, sheets and VBA project all the same.
+            props += (_prop("FilterName", "Calc MS Excel 2007 XML"),)
         try:
             doc = self.desktop.loadComponentFromURL(url, "_blank", 0, props)
         except Exception as exc:
@@ -488,6 +492,17 @@ def sheet_info(doc, sheet) -> dict:
     }
 
 
+def basic_modules(doc) -> dict:
+    """``{library: {module: source}}`` of the document's Basic libraries (imported VBA included)."""
+    libraries = doc.BasicLibraries
+    result = {}
+    for name in libraries.getElementNames():
+        libraries.loadLibrary(name)
+        library = libraries.getByName(name)
+        result[name] = {module: library.getByName(module) for module in library.getElementNames()}
+    return result
+
+
 def evaluate(doc, formulas: list[str], password: str | None) -> list[str]:
     if doc.isProtected():
         if password is None:
@@ -555,6 +570,7 @@ def do_inspect(office: Office, args) -> dict:
                 name: doc.NamedRanges.getByName(name).getContent()
                 for name in doc.NamedRanges.getElementNames()
             },
+            "basic": basic_modules(doc),
         }
         if formulas is not None:
             result["evaluated"] = evaluate(doc, formulas, args.password)
