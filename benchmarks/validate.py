@@ -2,11 +2,12 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/validate.py [--sizes 5 20 100] [--repeat N] [--no-profile]
+    .venv/bin/python benchmarks/validate.py [--sizes 5 20 100] [--repeat N] [--no-profile] [--keep DIR]
 
 It writes workbooks of 5, 20 and 100 project sheets (the five projects of
 ``examples/shanghai-2020.json`` cycled under distinct names, with a few values varied so the
-rules have findings) into a temporary directory, then measures, best of N:
+rules have findings) into a temporary directory (or DIR, kept, to compare findings or timings
+across code versions on the same files), then measures, best of N:
 
 * in-process (``time.perf_counter``): python-calamine reading every sheet (the floor),
   openpyxl's default load touching every cell (a reference), ``xlgoals.load_filing`` and
@@ -16,7 +17,8 @@ rules have findings) into a temporary directory, then measures, best of N:
 
 and prints them next to the targets, the heaviest imports (``-X importtime``) and a cProfile of
 the 20-project validate. Only the standard library and the project's own dependencies are used.
-This is a script, not a test: it asserts nothing and never writes into the repository.
+This is a script, not a test: it asserts nothing and writes only its workbooks (into a temporary
+directory, or DIR).
 """
 
 from __future__ import annotations
@@ -144,6 +146,28 @@ def xlgoals_validate(path: Path) -> str:
     return xlgoals.rules.validate(path).to_json()
 
 
+def checks(filing) -> str:
+    import xlgoals.rules
+
+    return xlgoals.rules.Report(xlgoals.rules.check_filing(filing)).to_json()
+
+
+def contents(filing) -> list[tuple]:
+    """Every indicator row's content; the engine judges a row that repeats (the standard block) once."""
+    return [(row.level1, row.level2, row.level3, row.target.raw if row.target else None)
+            for project in filing.projects for row in project.indicators]
+
+
+def nothing_repeats(filing):
+    """The filing with every level-3 name made unique (prefixed with its sheet's number): the checks' worst case."""
+    unique = filing.model_copy(deep=True)
+    for number, project in enumerate(unique.projects, 1):
+        for row in project.indicators:
+            if row.level3:
+                row.level3 = f"{number}号{row.level3}"
+    return unique
+
+
 def in_process(paths: dict[int, Path], repeat: int) -> dict[int, dict[str, float]]:
     import xlgoals.rules
 
@@ -154,8 +178,10 @@ def in_process(paths: dict[int, Path], repeat: int) -> dict[int, dict[str, float
         row["read"], _ = best_of(lambda: xlgoals_read(path), repeat)
         row["validate"], _ = best_of(lambda: xlgoals_validate(path), repeat)
         filing = xlgoals.load_filing(path)  # the checks alone, on a filing already read
-        row["checks_direct"], _ = best_of(
-            lambda: xlgoals.rules.Report(xlgoals.rules.check_filing(filing)).to_json(), repeat)
+        row["checks_direct"], _ = best_of(lambda: checks(filing), repeat)
+        row["rows"], row["distinct"] = len(contents(filing)), len(set(contents(filing)))
+        unique = nothing_repeats(filing)
+        row["checks_unique"], _ = best_of(lambda: checks(unique), repeat)
         # last: it leaves the most garbage behind
         row["openpyxl"], row["openpyxl_n"] = best_of(lambda: openpyxl_read(path), repeat, budget_s=1.0)
         report = xlgoals.rules.validate(path)
@@ -168,7 +194,8 @@ def in_process(paths: dict[int, Path], repeat: int) -> dict[int, dict[str, float
 def print_in_process(results: dict[int, dict[str, float]], repeat: int) -> None:
     print(f"In-process timings (time.perf_counter, best of {repeat} after one warm-up; ms)")
     header = (f"{'size':>5} {'KiB':>6} {'floor':>8} {'openpyxl':>9} {'read':>8} {'validate':>9} "
-              f"{'checks':>8} {'val/floor':>9} {'checks/read':>11} {'checks*':>8} {'findings':>13}")
+              f"{'checks':>8} {'val/floor':>9} {'checks/read':>11} {'checks*':>8} {'checks†':>8} {'rows':>11} "
+              f"{'findings':>13}")
     print(header)
     print("-" * len(header))
     for size, r in results.items():
@@ -176,8 +203,9 @@ def print_in_process(results: dict[int, dict[str, float]], repeat: int) -> None:
         openpyxl_mark = "" if r["openpyxl_n"] >= repeat else "¹"
         print(f"{size:>5} {r['kb']:>6.0f} {r['floor']:>8.1f} {r['openpyxl']:>8.1f}{openpyxl_mark or ' '}"
               f"{r['read']:>8.1f} {r['validate']:>9.1f} {checks:>8.1f} {r['validate'] / r['floor']:>8.1f}x "
-              f"{100 * checks / r['read']:>10.0f}% {r['checks_direct']:>8.1f} "
-              f"{int(r['findings']):>4} ({int(r['errors'])}E/{int(r['warnings'])}W)")
+              f"{100 * checks / r['read']:>10.0f}% {r['checks_direct']:>8.1f} {r['checks_unique']:>8.1f} "
+              f"{int(r['rows']):>5} ({int(r['distinct']):>3}) {int(r['findings']):>4} "
+              f"({int(r['errors'])}E/{int(r['warnings'])}W)")
     print("  floor    = python-calamine: from_path + to_python(skip_empty_area=False) for every sheet")
     print("  openpyxl = openpyxl.load_workbook(p) (default mode) + every cell value"
           + ("; ¹ fewer runs (>1 s of timing spent)" if any(r["openpyxl_n"] < repeat for r in results.values())
@@ -185,6 +213,8 @@ def print_in_process(results: dict[int, dict[str, float]], repeat: int) -> None:
     print("  read     = xlgoals.load_filing(p);  validate = xlgoals.rules.validate(p).to_json()")
     print("  checks   = validate - read;  checks/read = (validate - read) / read")
     print("  checks*  = check_filing + Report.to_json on a filing already read (measured directly)")
+    print("  checks†  = the same with every level-3 name made unique, so no indicator row repeats (the worst case)")
+    print("  rows     = indicator rows (distinct contents): the checks judge a repeated row once")
 
 
 # --------------------------------------------------------------------------- start-up
@@ -320,6 +350,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="numbers of project sheets (default: 5 20 100)")
     parser.add_argument("--repeat", type=int, default=5, metavar="N", help="runs per figure, best taken (default 5)")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile listing")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="write the workbooks into DIR (created if needed) and keep them")
     args = parser.parse_args(argv)
     if args.repeat < 1 or any(size < 1 for size in args.sizes):
         parser.error("--sizes and --repeat must be positive")
@@ -334,6 +366,9 @@ def main(argv: list[str] | None = None) -> None:
           f"pydantic {pydantic.VERSION}; {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="xlgoals-bench-") as tmp:
         directory = Path(tmp)
+        if args.keep is not None:
+            directory = args.keep.resolve()
+            directory.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         paths = write_workbooks(sorted(set(args.sizes)), directory)
         print(f"Wrote {len(paths)} workbooks into {directory} in {time.perf_counter() - start:.1f} s "

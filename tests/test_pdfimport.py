@@ -27,7 +27,7 @@ from xlgoals.errors import InputFileError
 from xlgoals.inputs import import_source
 from xlgoals.pdfimport import extract_pdf_lines, import_pdf_file
 from xlgoals.textimport import NO_TABLE_MESSAGE, ImportResult
-from xlgoals.workbook.writer import render_filing
+from xlgoals.workbook.writer import ExtraSheet
 
 REPO = Path(__file__).resolve().parents[1]
 SHANGHAI = json.loads((REPO / "examples" / "shanghai-2020.json").read_text(encoding="utf-8"))
@@ -178,7 +178,6 @@ def shanghai_pdf(workdir: Path) -> Path:
 def national_pdf(workdir: Path) -> Path:
     """The national filing, with a sheet holding only a picture (a scan) after its projects."""
     lo.require()
-    from openpyxl.drawing.image import Image as SheetImage
     from PIL import Image, ImageDraw
 
     scan = workdir / "scan.png"
@@ -187,10 +186,8 @@ def national_pdf(workdir: Path) -> Path:
     for top in range(100, 700, 40):
         draw.rectangle([60, top, 540, top + 12], fill="black")
     picture.save(scan)
-    workbook = render_filing(Filing.model_validate(NATIONAL))
-    sheet = workbook.create_sheet(SCAN_SHEET, index=len(workbook.sheetnames) - 1)  # before the hidden metadata
-    sheet.add_image(SheetImage(str(scan)), "A1")
-    workbook.save(workdir / "national.xlsx")
+    scanned = ExtraSheet(SCAN_SHEET, lambda book, ws: ws.insert_image("A1", str(scan), {"x_scale": 0.5, "y_scale": 0.5}))
+    write_filing(Filing.model_validate(NATIONAL), workdir / "national.xlsx", back=[scanned])
     return lo.convert(workdir / "national.xlsx", "pdf", workdir)
 
 

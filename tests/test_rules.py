@@ -9,6 +9,7 @@ mutation that also trips an unrelated rule (noise) fails the test.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -16,10 +17,18 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.conftest import EXAMPLE
 from xlgoals import Filing, validate, write_filing
 from xlgoals.errors import InputFileError
-from xlgoals.rules import CATALOGUE, Report, load_settings, settings_from_dict
-from tests.conftest import EXAMPLE
+from xlgoals.frameworks import load_framework
+from xlgoals.rules import (
+    CATALOGUE,
+    Report,
+    check_filing,
+    load_settings,
+    settings_from_dict,
+)
+from xlgoals.rules.registry import Context, ProjectView, Row
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 UNIT = "上海市总工会"
@@ -546,6 +555,67 @@ def test_seed_gives_exactly_its_defects(seed):
 def test_seed_projects_1_and_5_alone_are_clean(seed):
     data = {**seed, "projects": [seed["projects"][0], seed["projects"][4]]}
     assert check(data).findings == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine: one shared pass over the rows gives what every rule finds on its own
+# ---------------------------------------------------------------------------------------------
+
+def varied_filing(seed: dict) -> Filing:
+    """Every case's and edge's projects, the seed's, and the seed's with their rows reversed, in one filing.
+
+    Rows repeat across projects at other positions (the engine judges repeated rows once, and a
+    row's goal or target once for the checks that read only that), and every rule fires somewhere.
+    The first row is a half-filled one on which nothing fires, seen before the rows like it that
+    fire. Names are made unique, then the first project comes again last.
+    """
+    half = {"level1": "投入与管理", "level2": "投入管理", "level3": None, "target": None}
+    projects = [project for mutation in [case.mutation for case in CASES] + [m for _, m, _ in EDGES]
+                for project in mutated(mutation)["projects"]]
+    projects[0] = {**projects[0], "indicators": [half, *projects[0]["indicators"]]}
+    projects += seed["projects"] + [{**project, "indicators": project["indicators"][::-1]} for project in seed["projects"]]
+    projects = [{**project, "name": f"{project.get('name')}-{n}"} for n, project in enumerate(projects)]
+    return Filing.model_validate({**clean_filing(), "projects": [*projects, projects[0]]})
+
+
+def alone(rule, filing: Filing) -> list[tuple]:
+    """What one rule finds when its check is called by hand on every row, project or the filing."""
+    context = Context(filing, load_framework(filing.framework), rule.params)
+    if rule.scope == "filing":
+        subjects = [(None, filing)]
+    elif rule.scope == "project":
+        subjects = [(project, ProjectView.of(project)) for project in filing.projects]
+    else:
+        subjects = [(project, Row(index, indicator)) for project in filing.projects
+                    for index, indicator in enumerate(project.indicators)]
+    found = []
+    for project, subject in subjects:
+        result = rule.check(subject, context)
+        for issue in result if isinstance(result, list) else [result] if result else []:
+            found.append(((project or issue.project).name, issue.field, issue.message, issue.value))
+    return found
+
+
+def test_one_pass_finds_what_each_rule_finds_alone(seed):
+    filing = varied_filing(seed)
+    findings = check_filing(filing)
+    for rule in CATALOGUE.values():
+        expected = alone(rule, filing)
+        assert expected, f"{rule.code} never fires on the varied filing"
+        assert [(f.project, f.field, f.message, f.value) for f in findings if f.code == rule.code] == expected, rule.code
+        only = settings_from_dict({"rules": {code: {"enabled": False} for code in CATALOGUE if code != rule.code}})
+        assert [(f.project, f.field, f.message, f.value) for f in check_filing(filing, only)] == expected, rule.code
+    assert len(findings) == sum(len(alone(rule, filing)) for rule in CATALOGUE.values())
+    # project by project in filing order, and in the catalogue's order within each project (the
+    # filing-wide rules come last in the catalogue)
+    remaining = iter(project.name for project in filing.projects)
+    assert all(name in remaining for name, _ in itertools.groupby(f.project for f in findings))
+    order = {code: n for n, code in enumerate(CATALOGUE)}
+    ranks = [(f.project, order[f.code]) for f in findings]
+    assert all(a <= b for (pa, a), (pb, b) in itertools.pairwise(ranks) if pa == pb)
+    # a repeated defective row is reported at each of its own positions, not the first one's
+    repeated = {f.field for f in findings if f.code == "target-rate-not-percent" and f.value == "规范"}
+    assert len(repeated) > 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,9 +34,11 @@ class RuleSettings:
         return self.overrides.get(rule.code, {}).get("severity", rule.severity)
 
     def params(self, rule: Rule) -> dict[str, Any]:
-        own = {key: value for key, value in self.overrides.get(rule.code, {}).items()
-               if key not in ("enabled", "severity")}
-        return rule.params | own
+        """The rule's thresholds; the catalogue's own dict when none is overridden (checks only read it)."""
+        if rule.code not in self.overrides:
+            return rule.params
+        own = {key: value for key, value in self.overrides[rule.code].items() if key not in ("enabled", "severity")}
+        return rule.params | own if own else rule.params
 
 
 def load_settings(path: str | Path) -> RuleSettings:
