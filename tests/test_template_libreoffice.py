@@ -123,16 +123,3 @@ def test_pdf_is_a4_with_embedded_cjk_font(template, tmp_path):
     fonts = lo.pdf_fonts(pdf)
     cjk = [font for font in fonts if "CJK" in font["name"] or "Song" in font["name"]]
     assert cjk and all(font["emb"] == "yes" for font in cjk), fonts
-
-
-@pytest.mark.parametrize("fmt, message", [("xls", "旧版 .xls"), ("ods", "OpenDocument")])
-def test_real_xls_and_ods_renamed_to_xlsx_are_refused(template, tmp_path, fmt, message):
-    """A department that saved as .xls or .ods (and renamed it) gets told what to do."""
-    from xlgoals import load_filing
-    from xlgoals.errors import InputFileError
-
-    converted = lo.convert(template, fmt, tmp_path)
-    renamed = converted.rename(tmp_path / "部门提交.xlsx")
-    with pytest.raises(InputFileError, match=message) as raised:
-        load_filing(renamed)
-    assert "部门提交.xlsx" in str(raised.value)

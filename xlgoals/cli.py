@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import Enum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Callable
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -33,13 +34,27 @@ def user_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except XlgoalsError as error:
-            err.print(f"错误：{error}", markup=False, soft_wrap=True)
-            raise typer.Exit(error.exit_code) from None
+            _stop(error)
         except KeyboardInterrupt:
             err.print("已取消。")
             raise typer.Exit(130) from None
 
     return run
+
+
+def _stop(error: XlgoalsError) -> NoReturn:
+    err.print(f"错误：{error}", markup=False, soft_wrap=True)
+    raise typer.Exit(error.exit_code) from None
+
+
+def _once(paths: list[Path]) -> list[Path]:
+    """Each input once: a file named twice would be counted twice; the user is told."""
+    unique: dict[str, Path] = {}
+    for path in paths:
+        if str(path.resolve()) in unique:
+            err.print(f"提示：{path} 给出了不止一次，只读取一次。", markup=False, soft_wrap=True)
+        unique.setdefault(str(path.resolve()), path)
+    return list(unique.values())
 
 
 class ExportFormat(str, Enum):
@@ -102,6 +117,7 @@ def import_(
     from .inputs import combine, import_source
     from .workbook.writer import write_filing
 
+    inputs = _once(inputs)
     imported = [import_source(path, framework=framework) for path in inputs]
     filing = combine([found for found, _ in imported], inputs)
     if fmt is ImportFormat.json:
@@ -164,10 +180,9 @@ def validate(
         if annotate is not None and len(inputs) != 1:
             raise InputFileError("--annotate 一次只能用于一个文件，请逐个校验。", annotate)
     except XlgoalsError as error:
-        err.print(f"错误：{error}", markup=False, soft_wrap=True)
-        raise typer.Exit(error.exit_code) from None
+        _stop(error)
     report, unreadable = Report(), 0
-    for path in inputs:
+    for path in _once(inputs):
         try:
             single = run_validate(path, settings)
         except XlgoalsError as error:
@@ -182,15 +197,17 @@ def validate(
             try:
                 annotate_workbook(path, single, annotate)
             except XlgoalsError as error:
-                err.print(f"错误：{error}", markup=False, soft_wrap=True)
-                raise typer.Exit(error.exit_code) from None
+                _stop(error)
     if fmt is ReportFormat.json:
         text = report.to_json()
         if output is None:
             sys.stdout.write(text)
         else:
-            with atomic_output(output, inputs=tuple(inputs)) as temp:
-                temp.write_text(text, encoding="utf-8")
+            try:
+                with atomic_output(output, inputs=tuple(inputs)) as temp:
+                    temp.write_text(text, encoding="utf-8")
+            except XlgoalsError as error:
+                _stop(error)
     elif report.files:
         report.render(out)
     if annotate is not None and report.files:
@@ -217,13 +234,17 @@ def fill(
     password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
 ) -> None:
     """补充标准指标和一级/二级目标，沿用上年数据；列出每处改动和未能填充的地方。"""
-    from .fileio import atomic_output
+    from .fileio import atomic_output, check_output
     from .fill import fill_workbook
 
+    inputs = tuple(path for path in (source, last_year, executed) if path is not None)
+    check_output(output, inputs=inputs)
+    if report_path is not None:
+        check_output(report_path, inputs=(*inputs, output))
     report, cells = fill_workbook(source, output, last_year=last_year, executed=executed, normalise=normalise,
                                   sign_style=sign_style.value, password=password)
     if report_path is not None:
-        with atomic_output(report_path, inputs=(source,)) as temp:
+        with atomic_output(report_path, inputs=(*inputs, output)) as temp:
             temp.write_text(report.to_json(cells), encoding="utf-8")
     _render_fill_report(report, cells)
     out.print(f"{report.summary()}已写入：{output}")
@@ -265,13 +286,17 @@ def merge(
     archive: Annotated[Path | None, typer.Option("--archive", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
 ) -> None:
     """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。"""
-    from .fileio import atomic_output
+    from .fileio import atomic_output, check_output
     from .merge import collect_inputs, merge as run_merge
     from .rules import load_settings
     from .workbook.summary import write_merged
 
     settings = load_settings(rules) if rules else None
     sources = [path for path in collect_inputs(inputs) if path.resolve() != output.resolve()]
+    outputs = [check_output(output)]  # replacing an input is refused by run_merge, which knows earlier filings
+    for extra in (report_path, archive):
+        if extra is not None:
+            outputs.append(check_output(extra, inputs=(*sources, *outputs)))
     with _progress("读取并校验") as advance:
         result = run_merge(inputs, unit=unit, year=year, rules=settings, jobs=jobs, progress=advance,
                            exclude=output)
@@ -342,6 +367,59 @@ def rules_(
         sys.stdout.write(catalogue_markdown())
     else:
         render_catalogue(out)
+
+
+addin_app = typer.Typer(
+    name="addin",
+    help="Excel 加载项：生成 xlgoals.xlam，安装后 Excel 中出现“绩效目标”选项卡。",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(addin_app)
+
+
+class AddinPlatform(str, Enum):
+    windows = "windows"
+    macos = "macos"
+
+
+@addin_app.command("build")
+@user_errors
+def addin_build(
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出的加载项文件（.xlam）")] = Path("xlgoals.xlam"),
+    with_excel: Annotated[bool, typer.Option("--with-excel", help="在装有 Excel 的 Windows 上由 Excel 本身生成（通过 COM 导入 VBA 模块）")] = False,
+) -> None:
+    """生成 Excel 加载项 xlgoals.xlam：“绩效目标”功能区选项卡和调用 xlgoals 的 VBA。"""
+    if with_excel:
+        from .addin.excel_build import build_with_excel as build
+    else:
+        from .addin.package import build_addin as build
+
+    built = build(output)
+    out.print(f"已生成加载项：{built.path}（{len(built.modules)} 个 VBA 模块，使用 xlwings {built.xlwings}）")
+
+
+@addin_app.command("install")
+@user_errors
+def addin_install(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出安装步骤，不做任何改动")] = False,
+    platform: Annotated[AddinPlatform | None, typer.Option("--platform", help="目标系统（默认：本机）；不是本机时只能与 --dry-run 一起使用")] = None,
+) -> None:
+    """把加载项装到 Excel 启动时自动打开的文件夹，并设置用当前的 Python 运行。"""
+    from .addin.install import plan, target_platform
+
+    target = target_platform(platform.value if platform else None, dry_run=dry_run)
+    steps = plan(target, python=sys.executable)
+    if dry_run:
+        out.print(f"演示（--dry-run）：在 {target} 上安装加载项会执行以下步骤，现在不做任何改动。", markup=False)
+    for number, step in enumerate(steps, start=1):
+        out.print(f"{number}. {step.description}", markup=False)
+        if not dry_run:
+            step.run()
+    if not dry_run:
+        out.print("安装完成。请重新启动 Excel，功能区会出现“绩效目标”选项卡。升级 xlgoals 或 xlwings 后请重新运行 xlgoals addin install。")
 
 
 def main() -> None:

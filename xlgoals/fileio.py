@@ -7,6 +7,7 @@ half-written output and never touches an input.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import tempfile
@@ -26,7 +27,21 @@ MAX_INFLATED_BYTES = 256 * 1024 * 1024  # all parts together, uncompressed
 MAX_RATIO = 200  # uncompressed : compressed, for any part larger than RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
 MAX_SHEET_ROWS = 100_000
+MAX_SHEET_CELLS = 2_000_000  # rows × columns of the grid a sheet unfolds into
+_HEAD_BYTES = 4096  # where an XML part's root element starts, normally
+_PROLOG_BYTES = 64 * 1024  # and at the latest
+_CHUNK = 4 * 1024 * 1024
 _DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+_PROLOG_ITEM_RE = re.compile(rb'\s+|<\?.*?\?>|<!--.*?-->', re.DOTALL)
+_ROOT_RE = re.compile(rb'<(?:[\w.-]+:)?([\w.-]+)')
+_SHEET_ROOTS = (b"worksheet", b"dialogsheet", b"macrosheet")
+# Cells that may hold a value (not self-closing, not empty) as every program writes them: reference
+# first, no namespace prefix. Only valued cells span the grid; a sheet with any other row or cell
+# tag is read tag by tag (_TAG_RE: the element and its attributes).
+_VALUE_REF_RE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*(?<!/)>(?!</c>)')
+_ODD_TAG_RE = re.compile(rb'<(?:row|c)(?:[>/]|\s(?!r="))|<\w+:(?:row|c)[\s/>]')
+_TAG_RE = re.compile(rb'<(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>')
+_ATTRIBUTE_REF_RE = re.compile(rb'\br="([A-Z]*)(\d+)"')
 
 
 def check_workbook(path: str | Path) -> Path:
@@ -76,13 +91,100 @@ def _check_package(package: zipfile.ZipFile, path: Path) -> None:
         if not member.filename.endswith((".xml", ".rels", ".vml")):
             continue
         with package.open(member) as part:
-            head = part.read(4096)
-        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-            raise InputFileError("文件中含有 XML 实体声明，可能是恶意构造的文件，已拒绝读取。", path)
-        if member.filename.startswith("xl/worksheets/"):
+            head = part.read(_HEAD_BYTES)
+            if len(head) < member.file_size and _ROOT_RE.match(_prolog(head)[1]) is None:
+                head += part.read(_PROLOG_BYTES - len(head))  # a long prolog: look further, within limits
+            root = _check_prolog(head, len(head) == member.file_size, path)
             dimension = _DIMENSION_RE.search(head)
             if dimension and int(dimension.group(1)) > MAX_SHEET_ROWS:
                 raise InputFileError(f"工作表声明了超过 {MAX_SHEET_ROWS:,} 行，不是正常的绩效目标表，已拒绝读取。", path)
+            if root in _SHEET_ROOTS:  # found by its root, wherever workbook.xml.rels puts it
+                _check_grid(head, part, path)
+
+
+def _check_prolog(head: bytes, complete: bool, path: Path) -> bytes:
+    """The local name of an XML part's root element, after checking that no DTD (so no entity) comes first."""
+    text, rest = _prolog(head)
+    if rest.startswith(b"<!DOCTYPE") or b"<!ENTITY" in text:
+        raise InputFileError("文件中含有 XML 实体声明，可能是恶意构造的文件，已拒绝读取。", path)
+    root = _ROOT_RE.match(rest)
+    if root is None and (not complete or rest.startswith(b"<!")):
+        raise InputFileError("文件中的 XML 结构异常，可能是恶意构造的文件，已拒绝读取。", path)
+    return root.group(1) if root else b""
+
+
+def _prolog(head: bytes) -> tuple[bytes, bytes]:
+    """The start of an XML part as UTF-8, and what follows its declaration, comments and processing instructions."""
+    text = _as_utf8(head)
+    position = 0
+    while (item := _PROLOG_ITEM_RE.match(text, position)) is not None:
+        position = item.end()
+    return text, text[position:]
+
+
+def _as_utf8(head: bytes) -> bytes:
+    """The start of an XML part as UTF-8, whichever Unicode encoding it declares by its first bytes."""
+    if head.startswith(codecs.BOM_UTF8):
+        return head[len(codecs.BOM_UTF8):]
+    for marks, encoding in (((codecs.BOM_UTF16_LE, b"<\0"), "utf-16-le"), ((codecs.BOM_UTF16_BE, b"\0<"), "utf-16-be")):
+        if head.startswith(marks):
+            return head.decode(encoding, errors="ignore").lstrip("\ufeff").encode("utf-8")
+    return head
+
+
+def _check_grid(head: bytes, part, path: Path) -> None:
+    """Bound the grid a sheet unfolds into: a few sparse cells far apart become rows × columns values.
+
+    Rows and cells without a reference follow the previous one, so they count on top of the
+    largest reference.
+    """
+    rows = columns = loose_rows = loose_cells = 0
+    carry, chunk = b"", head + part.read(_CHUNK)
+    while True:
+        data = carry + chunk
+        cut = data.rfind(b">") + 1 if chunk else len(data)
+        data, carry = data[:cut], data[cut:]
+        numbers, letters, loose = _references(data)
+        rows = max(rows, *map(int, numbers), 0)
+        columns = max(columns, *map(_column_number, letters), 0)
+        loose_rows, loose_cells = loose_rows + loose[0], loose_cells + loose[1]
+        height, width = rows + loose_rows, columns + loose_cells
+        if height > MAX_SHEET_ROWS or height * width > MAX_SHEET_CELLS:
+            raise InputFileError(f"工作表的数据区域超过 {MAX_SHEET_ROWS:,} 行或 {MAX_SHEET_CELLS:,} 个单元格，"
+                                 "不是正常的绩效目标表，已拒绝读取。", path)
+        if not chunk or not carry and len(chunk) < _CHUNK:
+            return
+        chunk = part.read(_CHUNK)
+
+
+def _references(data: bytes) -> tuple[set[bytes], set[bytes], tuple[int, int]]:
+    """The row numbers and column letters of the cells in a piece of sheet XML that may hold a value,
+    and the rows and such cells that have no reference (each follows the one before)."""
+    if _ODD_TAG_RE.search(data) is None:
+        letters, numbers = zip(*references) if (references := _VALUE_REF_RE.findall(data)) else ((), ())
+        return set(numbers), set(letters), (0, 0)
+    numbers, letters, row_numbers, loose = set(), set(), set(), [0, 0]
+    for kind, attributes in _TAG_RE.findall(data):
+        reference = _ATTRIBUTE_REF_RE.search(attributes)
+        if kind == b"row":
+            if reference:
+                row_numbers.add(reference.group(2))
+            else:
+                loose[0] += 1
+        elif not attributes.endswith(b"/"):
+            if reference:
+                letters.add(reference.group(1))
+                numbers.add(reference.group(2))
+            else:
+                loose[1] += 1
+    return numbers | (row_numbers if loose[1] else set()), letters - {b""}, (loose[0], loose[1])
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def read_input_bytes(path: str | Path, *, kind: str, empty: str) -> bytes:
@@ -108,9 +210,9 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-@contextmanager
-def atomic_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
+def check_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
+    """``path`` as an output that can be written and replaces none of ``inputs``; commands with
+    several outputs check them all before writing the first, so a failure leaves none behind."""
     path = Path(path)
     for source in inputs:
         if same_file(path, source) or Path(path).resolve() == Path(source).resolve():
@@ -119,11 +221,28 @@ def atomic_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Ite
         raise OutputFileError("输出目录不存在，请先创建目录或另选位置。", path)
     if path.is_dir():
         raise OutputFileError("输出路径是一个目录，请指定文件名。", path)
+    return path
+
+
+def _create_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_CREATE_MODE = _create_mode()
+
+
+@contextmanager
+def atomic_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
+    path = check_output(path, inputs=inputs)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
     os.close(handle)
     temp = Path(temp_name)
     try:
         yield temp
+        temp.chmod(_CREATE_MODE)  # mkstemp makes it private; the output gets a new file's usual mode
         os.replace(temp, path)
     except PermissionError:
         raise OutputFileError("无法写入输出文件，它可能正在 Excel 中打开，请关闭后再试。", path) from None

@@ -11,6 +11,10 @@ from .errors import InputFileError
 from .fileio import WORKBOOK_SUFFIXES
 from .model import Filing
 
+# pydantic's error types, said in Chinese (its own messages are English).
+_SHAPE_PROBLEMS = {"extra_forbidden": "不认识的字段", "model_type": "应为对象 {…}", "dict_type": "应为对象 {…}",
+                   "model_attributes_type": "应为对象 {…}", "list_type": "应为列表 […]", "missing": "缺少此字段"}
+
 
 def read_filing(path: str | Path) -> Filing:
     """A filing from a template workbook (.xlsx/.xlsm), a JSON file in the model's shape, or published text or PDF."""
@@ -61,7 +65,8 @@ def read_json(path: Path) -> Filing:
         where = ".".join(str(part) for part in first["loc"]) or "文件"
         if first["type"] == "json_invalid":
             raise InputFileError("不是有效的 JSON，请检查文件内容。", path) from None
-        raise InputFileError(f"JSON 内容与绩效目标表的格式不符（{where}：{first['msg']}），"
+        problem = _SHAPE_PROBLEMS.get(first["type"], "值不符合要求")
+        raise InputFileError(f"JSON 内容与绩效目标表的格式不符（{where}：{problem}），"
                              "请对照 xlgoals 的 JSON 格式修改。", path) from None
     return filing.model_copy(update={"source": str(path)})
 

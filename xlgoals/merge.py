@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from . import layout
-from .errors import InputFileError, XlgoalsError
-from .fileio import WORKBOOK_SUFFIXES
+from .errors import InputFileError, OutputFileError, XlgoalsError
+from .fileio import WORKBOOK_SUFFIXES, same_file
 from .model import Filing, Project, Source
 from .rules import Finding, RuleSettings, check_filing
 
@@ -109,6 +109,16 @@ def _repeated(paths: Sequence[str | Path]) -> list[Path]:
     return repeated
 
 
+def _check_output(paths: Sequence[str | Path], output: Path) -> None:
+    """The output may replace an earlier consolidated filing inside an input folder, never a submission."""
+    if any(not Path(path).is_dir() and same_file(path, output) for path in paths):
+        raise OutputFileError("输出文件与输入文件相同，请另选输出文件名，以免覆盖原文件。", output)
+    inside = output.is_file() and output.suffix.lower() in WORKBOOK_SUFFIXES and any(
+        Path(path).is_dir() and output.resolve().is_relative_to(Path(path).resolve()) for path in paths)
+    if inside and read_submission(output).status != "已跳过":
+        raise OutputFileError("输出文件是要合并的文件夹中的一份提交，请另选输出文件名，以免覆盖它。", output)
+
+
 def read_submission(path: str | Path) -> Submission:
     """Read one input; a user-facing problem becomes the submission's error, never an exception."""
     from .workbook.reader import filing_from_content, read_workbook
@@ -138,6 +148,8 @@ def merge(
     exclude: str | Path | None = None,
 ) -> MergeResult:
     """Read every input, decide what goes in, and check the merged filing (``exclude``: the output)."""
+    if exclude is not None:
+        _check_output(paths, Path(exclude))
     inputs = [path for path in collect_inputs(paths)
               if exclude is None or path.resolve() != Path(exclude).resolve()]
     if not inputs:
@@ -150,7 +162,10 @@ def merge(
                for s in submissions if s.error]
     readable = [s for s in submissions if s.filing is not None]
     if not readable:
-        raise InputFileError("所有输入文件都无法读取，没有可合并的内容。")
+        if len(submissions) == 1:
+            raise InputFileError(submissions[0].error or "无法读取。", submissions[0].path)
+        reasons = "；".join(f"{Path(s.path).name}：{(s.error or '').rstrip('。')}" for s in submissions)
+        raise InputFileError(f"没有可合并的内容，{len(submissions)} 个输入文件都无法读取或已跳过（{reasons}）。")
     unit, year, framework = _target(readable, unit, year)
     accepted: list[Submission] = []
     for submission in readable:

@@ -93,6 +93,9 @@ def content_of(path: str | Path, names: list[str], grid_of: Callable[[str], Grid
         raise InputFileError(f"工作簿使用的指标框架是“{resolved.id}”，不是要求的“{framework}”，"
                              "请使用对应框架的模板。", path)
     cover = grid_of(layout.COVER_SHEET) if layout.COVER_SHEET in names else []
+    if cover and any(_text(_value(cover, spot.label_cell)) != spot.label for spot in layout.COVER_SPOTS):
+        raise InputFileError(f"工作表“{layout.COVER_SHEET}”的行或列被删除、插入或移动过，无法读取填报部门等信息，"
+                             "请用 xlgoals template 重新生成模板并把内容转过去。", path)
     project_sheets: dict[str, Grid] = {}
     others: list[str] = []
     for name in names:
