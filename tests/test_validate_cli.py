@@ -167,3 +167,12 @@ def test_annotating_again_clears_fixed_marks(annotated, tmp_path):
     still = next(f for f in json.loads(result.stdout)["findings"] if f["code"] == "target-unit-missing")
     assert wb[still["sheet"]][still["cell"]].comment.author == MARK_AUTHOR
     assert wb.sheetnames.count(layout.REPORT_SHEET) == 1
+
+
+def test_text_report_goes_to_the_output_file(seed_workbook, tmp_path):
+    target = tmp_path / "结果.txt"
+    result = run("validate", str(seed_workbook), "-o", str(target))
+    assert result.returncode == 1 and str(target) in result.stdout
+    text = target.read_text(encoding="utf-8")
+    findings = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)["findings"]
+    assert all(f["cell"] in text and f["code"] in text for f in findings)

@@ -54,7 +54,7 @@ def test_yes_no(raw, expected):
 
 @pytest.mark.parametrize("raw, expected", [
     (2021, 2021), ("2021", 2021), ("（2021年度）", 2021), ("2021年", 2021), (2021.0, 2021),
-    ("（明年年度）", "明年"), ("abc", "abc"),
+    ("（明年年度）", "明年"), ("abc", "abc"), ("明年", "明年"), ("2021年度", 2021),
 ])
 def test_years(raw, expected):
     assert to_year(raw) == expected
@@ -65,6 +65,7 @@ def test_text_is_trimmed_and_made_storable():
     assert clean_text("a\r\nb\rc\x07") == "a\nb\nc"
     assert clean_text("   ") is None
     assert clean_text(100.0) == "100"
+    assert (clean_text(True), clean_text(False)) == ("TRUE", "FALSE")  # as Excel shows them
 
 
 @pytest.mark.parametrize("raw, spelled", [("9,000,000.00", "9000000"), ("1,000.50", "1000.5"), (Decimal("1E-7"), "0.0000001"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -198,16 +199,22 @@ def validate(
                 annotate_workbook(path, single, annotate)
             except XlgoalsError as error:
                 _stop(error)
-    if fmt is ReportFormat.json:
-        text = report.to_json()
-        if output is None:
-            sys.stdout.write(text)
+    if output is not None:
+        if fmt is ReportFormat.json:
+            text = report.to_json()
         else:
-            try:
-                with atomic_output(output, inputs=tuple(inputs)) as temp:
-                    temp.write_text(text, encoding="utf-8")
-            except XlgoalsError as error:
-                _stop(error)
+            buffer = Console(file=io.StringIO(), width=160, color_system=None, soft_wrap=True)
+            report.render(buffer)
+            text = buffer.file.getvalue()
+        try:
+            with atomic_output(output, inputs=tuple(inputs)) as temp:
+                temp.write_text(text, encoding="utf-8")
+        except XlgoalsError as error:
+            _stop(error)
+        if fmt is ReportFormat.text:
+            out.print(f"{report.summary()} 结果已写入：{output}")
+    elif fmt is ReportFormat.json:
+        sys.stdout.write(report.to_json())
     elif report.files:
         report.render(out)
     if annotate is not None and report.files:

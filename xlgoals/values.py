@@ -34,6 +34,8 @@ def clean_text(value: object) -> str | None:
     """
     if value is None:
         return None
+    if isinstance(value, bool):  # as Excel shows a logical value
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float):
         value = format_number(value)
     text = str(value)
@@ -143,4 +145,5 @@ def to_year(value: object) -> int | str | None:
     inner = _YEAR_DECORATION_RE.match(_half_width(text)).group(1).strip()
     if re.fullmatch(r"\d{4}", inner):
         return int(inner)
-    return inner or text
+    bracketed = _half_width(text)[:1] in "（(" and _half_width(text)[-1:] in "）)"
+    return (inner if bracketed else text) or text  # "（明年年度）" → "明年"; "明年" stays itself
