@@ -185,7 +185,8 @@ def test_wrong_workbook_and_foreign_password_end_in_a_message(seed_workbook, tmp
     excel.validate(book)
     message, _ = book.app.alerts[-1]
     assert "其他保护密码" in message and sheet.name in message
-    assert layout.REPORT_SHEET not in [s.name for s in book.sheets]
+    assert layout.REPORT_SHEET not in [s.name for s in book.sheets] and marked(book) == {}  # nothing changed
+    assert book.api.ProtectStructure and all(s.api.ProtectContents for s in book.sheets)
 
 
 def test_about_names_version_and_interpreter(seed_workbook):

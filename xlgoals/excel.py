@@ -17,7 +17,7 @@ import tempfile
 import traceback
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,13 @@ class RibbonError(XlgoalsError):
 
 
 def validate(book: Any = None) -> Report | None:
-    """校验: mark every finding on its cell, list them on 校验结果, and say how many there are."""
+    """校验: mark every finding on its cell, list them on 校验结果, and say how many there are.
+
+    Everything that could refuse (reading, every sheet's and the structure's protection) is settled
+    before the first change, so a refusal leaves the workbook as it was.
+    """
     book = book or _caller()
     with _action(book, "校验"):
-        clear(book, quiet=True)
         content = read_book(book)
         report = run_rules(filing_from_content(content))
         findings = report.sorted()
@@ -54,46 +57,60 @@ def validate(book: Any = None) -> Report | None:
         by_sheet: dict[str, dict[str, Any]] = defaultdict(dict)
         for (sheet_name, ref), note in cell_marks(findings, set(sheets)).items():
             by_sheet[sheet_name][ref] = note
-        for sheet_name, notes in by_sheet.items():
-            sheet = sheets[sheet_name]
-            with _sheet_unlocked(sheet):
+        previous = _our_notes(sheets)
+        with ExitStack() as unlocked:
+            unlocked.enter_context(_structure_unlocked(book))
+            for name in dict.fromkeys([*previous, *by_sheet]):
+                unlocked.enter_context(_sheet_unlocked(sheets[name]))
+            _remove_marks(book, sheets, previous)
+            for sheet_name, notes in by_sheet.items():
+                sheet = sheets[sheet_name]
                 for fill, refs in _group(notes, lambda note: note.fill).items():
                     _paint(sheet, refs, fill)
                 for ref, note in notes.items():
                     sheet.range(ref).add_note(note.text)
-        _write_report_sheet(book, sheets, findings, report.summary())
+            _write_report_sheet(book, sheets, findings, report.summary())
         book.app.alert(f"{report.summary()}\n问题已标注在对应单元格上，并列在“{layout.REPORT_SHEET}”表中。",
                        title=f"{TITLE} · 校验")
         return report
     return None
 
 
-def clear(book: Any = None, *, quiet: bool = False) -> int | None:
+def clear(book: Any = None) -> int | None:
     """清除标记: remove our notes and fills (the user's own notes stay) and the 校验结果 sheet."""
     book = book or _caller()
     with _action(book, "清除标记"):
-        cleared = 0
-        sheets = list(book.sheets)
-        for sheet in sheets:
-            ours = [note for note in sheet.notes if is_mark_note(note.text)]
-            if not ours:
-                continue
-            refs = [note.location.address.replace("$", "") for note in ours]
-            with _sheet_unlocked(sheet):
-                for note in ours:
-                    note.delete()
-                for fill, group in _group({ref: ref for ref in refs},
-                                          lambda ref, name=sheet.name: template_fill(name, ref)).items():
-                    _paint(sheet, group, fill)
-            cleared += len(ours)
-        report_sheet = next((sheet for sheet in sheets if sheet.name == layout.REPORT_SHEET), None)
-        if report_sheet is not None:
-            with _structure_unlocked(book):
-                report_sheet.delete()
-        if not quiet:
-            book.app.alert(f"已清除 {cleared} 处标记。", title=f"{TITLE} · 清除标记")
+        sheets = {sheet.name: sheet for sheet in book.sheets}
+        previous = _our_notes(sheets)
+        with ExitStack() as unlocked:
+            if layout.REPORT_SHEET in sheets:
+                unlocked.enter_context(_structure_unlocked(book))
+            for name in previous:
+                unlocked.enter_context(_sheet_unlocked(sheets[name]))
+            cleared = _remove_marks(book, sheets, previous)
+        book.app.alert(f"已清除 {cleared} 处标记。", title=f"{TITLE} · 清除标记")
         return cleared
     return None
+
+
+def _our_notes(sheets: dict[str, Any]) -> dict[str, list]:
+    """The notes an earlier 校验 left, per sheet (told from the user's own by their text)."""
+    found = {name: [note for note in sheet.notes if is_mark_note(note.text)] for name, sheet in sheets.items()
+             if name != layout.REPORT_SHEET}
+    return {name: notes for name, notes in found.items() if notes}
+
+
+def _remove_marks(book: Any, sheets: dict[str, Any], previous: dict[str, list]) -> int:
+    """Delete our notes, give their cells the template's fill back and drop 校验结果 (all unlocked already)."""
+    for name, notes in previous.items():
+        refs = [note.location.address.replace("$", "") for note in notes]
+        for note in notes:
+            note.delete()
+        for fill, group in _group({ref: ref for ref in refs}, lambda ref, name=name: template_fill(name, ref)).items():
+            _paint(sheets[name], group, fill)
+    if layout.REPORT_SHEET in sheets:
+        sheets.pop(layout.REPORT_SHEET).delete()
+    return sum(len(notes) for notes in previous.values())
 
 
 def fill(book: Any = None) -> int | None:
@@ -139,6 +156,8 @@ def new_project_sheet(book: Any = None) -> str | None:
         while layout.DEFAULT_PROJECT_SHEET.format(n=n).lower() in taken:
             n += 1
         title = sheet_title(layout.DEFAULT_PROJECT_SHEET.format(n=n), taken, "项目")
+        with _sheet_unlocked(source):  # a sheet under someone else's password is refused before any change
+            pass
         with _structure_unlocked(book):
             new = source.copy(after=book.sheets[projects[-1]], name=title)
         rows = len(content.project_sheets[source.name])
