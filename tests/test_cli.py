@@ -88,3 +88,12 @@ def test_import_published_text(tmp_path):
     assert "已导入 5 个项目" in result.stdout and "导入报告" in result.stdout and "第340行" in result.stdout
     from xlgoals import Filing, load_filing
     assert load_filing(out) == Filing.model_validate_json(EXAMPLE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("command", [(), ("merge",), ("addin", "install")])
+def test_help_is_in_chinese(command):
+    result = run(*command, "--help")
+    assert result.returncode == 0
+    assert "用法：" in result.stdout and "选项" in result.stdout and "显示本帮助并退出" in result.stdout
+    for english in ("Usage:", "Options:", "Commands:", "Arguments:", "Show this message", "[required]"):
+        assert english not in result.stdout, english

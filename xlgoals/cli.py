@@ -15,6 +15,33 @@ from rich.console import Console
 
 from .errors import XlgoalsError
 
+def _chinese_help() -> None:
+    """typer prints its help's frame (Usage, Options, the --help line) in English; finance staff read Chinese."""
+    from typer import core as typer_core
+    from typer._click import core as click_core, formatting
+
+    words = {"Arguments": "参数", "Options": "选项", "Commands": "命令", "required": "必填",
+             "default: {default}": "默认：{default}"}
+    typer_core._ = lambda text: words.get(text, text)
+    write_usage = formatting.HelpFormatter.write_usage
+
+    def chinese_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
+        write_usage(self, prog, args, "用法：" if prefix is None else prefix)
+
+    get_help_option = click_core.Command.get_help_option
+
+    def chinese_help_option(self, ctx):
+        option = get_help_option(self, ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+    formatting.HelpFormatter.write_usage = chinese_usage
+    click_core.Command.get_help_option = chinese_help_option
+
+
+_chinese_help()
 app = typer.Typer(
     name="xlgoals",
     help="财政项目支出绩效目标表工具：生成模板、导入、校验、填充、合并、导出。",
