@@ -35,7 +35,7 @@ def write_merged(result: MergeResult, output: str | Path, *, password: str = DEF
     findings = report.sorted()
     notes = cell_marks(findings, set(sheet_titles(result.filing)) | {layout.COVER_SHEET})
     summary_line = _summary_line(result, report)
-    front = [ExtraSheet(layout.SUMMARY_SHEET, lambda book, ws: _summary_sheet(book, ws, result)),
+    front = [ExtraSheet(layout.SUMMARY_SHEET, lambda book, ws: _summary_sheet(book, ws, result), rows_in_order=False),
              ExtraSheet(layout.REPORT_SHEET, lambda book, ws: draw_report_sheet(book, ws, findings, summary_line))]
     back = [ExtraSheet(layout.DETAIL_SHEET, lambda book, ws: _detail_sheet(book, ws, result))]
     return write_filing(result.filing, output, password=password, inputs=inputs, notes=notes, front=front, back=back)
@@ -127,12 +127,10 @@ def _detail_sheet(book: Book, ws: Worksheet, result: MergeResult) -> None:
     for column, width in enumerate(_DETAIL_WIDTHS):
         ws.set_column(column, column, width)
     if rows:
-        ws.add_table(0, 0, len(rows), len(DETAIL_COLUMNS) - 1,
-                     {"name": "IndicatorDetail", "style": "Table Style Light 9",
-                      "columns": [{"header": header} for header in DETAIL_COLUMNS]})
+        book.table(ws, len(rows), DETAIL_COLUMNS, {"name": "IndicatorDetail", "style": "Table Style Light 9"})
     else:
         for column, header in enumerate(DETAIL_COLUMNS):
-            book.put(ws, f"{xl_col_to_name(column)}1", header)
+            book.put_at(ws, 0, column, header)
     for row, values in enumerate(rows, start=1):
         for column, value in enumerate(values):
             book.put_at(ws, row, column, value)

@@ -28,6 +28,7 @@ class ExtraSheet:
 
     title: str
     draw: Callable[[Book, Worksheet], None]
+    rows_in_order: bool = True  # False for a sheet with an Excel table or written out of row order
 
 
 def build_template(path: str | Path, *, unit: str, year: int, framework: str | Path = "shanghai-2020",
@@ -59,19 +60,23 @@ def _write(path: str | Path, filing: Filing, framework: Framework, sheets: Seque
     with atomic_output(path, inputs=inputs) as temp:
         book = Book(Path(temp), password=password, notes=notes)
         cover = book.sheet(layout.COVER_SHEET)
-        front_sheets = [(extra, book.sheet(extra.title)) for extra in front]
+        front_sheets = [(extra, book.sheet(extra.title, rows_in_order=extra.rows_in_order)) for extra in front]
         project_sheets = [(book.sheet(title), project) for title, project in sheets]
-        back_sheets = [(extra, book.sheet(extra.title)) for extra in back]
-        meta = book.sheet(layout.META_SHEET)
-        draw_cover(book, cover, framework, {spot.path: getattr(filing, spot.path, None) for spot in layout.COVER_SPOTS}
-                   | {"framework_name": framework.name})
+        back_sheets = [(extra, book.sheet(extra.title, rows_in_order=extra.rows_in_order)) for extra in back]
+        meta = book.sheet(layout.META_SHEET, rows_in_order=False)  # lists are written column by column
+        cover_values = {spot.path: getattr(filing, spot.path, None) for spot in layout.COVER_SPOTS}
+        with book.drawing(cover):
+            draw_cover(book, cover, framework, cover_values | {"framework_name": framework.name})
         for extra, ws in front_sheets:
-            extra.draw(book, ws)
+            with book.drawing(ws):
+                extra.draw(book, ws)
         for ws, project in project_sheets:
             rows = max(layout.INDICATOR_ROWS, len(project.indicators)) if project is not None else layout.INDICATOR_ROWS
-            draw_project_sheet(book, ws, framework, filing.unit, filing.year, project, rows)
+            with book.drawing(ws):
+                draw_project_sheet(book, ws, framework, filing.unit, filing.year, project, rows)
         for extra, ws in back_sheets:
-            extra.draw(book, ws)
+            with book.drawing(ws):
+                extra.draw(book, ws)
         draw_meta(book, meta, framework, filing.unit, filing.year)
         book.close()
     return Path(path)

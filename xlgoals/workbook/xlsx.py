@@ -8,7 +8,8 @@ merge write thousands of form sheets in seconds. It cannot protect a workbook's 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,6 +29,10 @@ PARALLEL_MIN_SHEETS = 40  # fewer sheets close faster than processes start
 # Never turn a string into a formula, number or link: submitted text stays text.
 _SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
                  "nan_inf_to_errors": True}
+# Sheets written row by row go to disk as they are drawn (XlsxWriter's constant_memory), so memory
+# does not grow with the number of sheets; a sheet that needs an Excel table, or is filled out of
+# row order, is kept in memory (see Book.sheet).
+_ROWS_TO_DISK = {"constant_memory": True}
 
 
 class _ParallelPackager(Packager):
@@ -75,6 +80,9 @@ def _external_links(ws: Worksheet) -> bool:
 
 def _assemble(parts: list[tuple[Worksheet, str]]) -> None:
     for ws, target in parts:
+        if ws.constant_memory:  # its rows are on disk: add the last one, then copy them in
+            ws._opt_reopen()
+            ws._write_single_row()
         ws._set_xml_writer(target)
         ws._assemble_xml_file()
 
@@ -99,7 +107,7 @@ class Book:
 
     def __init__(self, target: str | Path | IO[bytes], *, password: str,
                  notes: Mapping[tuple[str, str], Note] | None = None):
-        self.workbook = _Workbook(str(target) if isinstance(target, Path) else target, _SAFE_OPTIONS)
+        self.workbook = _Workbook(str(target) if isinstance(target, Path) else target, _SAFE_OPTIONS | _ROWS_TO_DISK)
         self.workbook.structure_password = password
         self.password = password
         self._formats: dict[tuple[str, str | None], Format] = {}
@@ -118,8 +126,47 @@ class Book:
             cached._get_xf_index()  # numbered now, not while sheets are assembled (maybe in parallel)
         return cached
 
-    def sheet(self, title: str) -> Worksheet:
-        return self.workbook.add_worksheet(title)
+    def sheet(self, title: str, *, rows_in_order: bool = True) -> Worksheet:
+        """A new sheet, last. One drawn ``rows_in_order`` goes to disk row by row (no row may be
+        written after a later one); its file stays closed until :meth:`drawing` opens it."""
+        self.workbook.constant_memory = rows_in_order
+        try:
+            ws = self.workbook.add_worksheet(title)
+        finally:
+            self.workbook.constant_memory = True
+        if ws.constant_memory:
+            ws._opt_close()  # thousands of sheets must not hold thousands of open files
+        else:
+            ws.row_data_fh_closed = True  # no row file: nothing for the workbook's close to close
+        return ws
+
+    @contextmanager
+    def drawing(self, ws: Worksheet) -> Iterator[Worksheet]:
+        """Open a sheet's row file for drawing it, and close it after."""
+        if ws.constant_memory:
+            ws._opt_reopen()
+        try:
+            yield ws
+        finally:
+            if ws.constant_memory:
+                ws._opt_close()
+            ws.merged_cells.clear()  # kept by XlsxWriter only to refuse overlapping ranges while drawing
+            ws.table_cells.clear()
+
+    def table(self, ws: Worksheet, last_row: int, headers: tuple[str, ...], options: dict[str, Any]) -> None:
+        """An Excel table (with filters) from A1 over ``headers`` and ``last_row`` rows (0-based).
+
+        XlsxWriter refuses tables on a sheet written row by row, because a table may write cells
+        anywhere; this one writes only its header row, first, and the rows follow in order.
+        """
+        streaming = ws.constant_memory
+        ws.constant_memory = False
+        try:
+            ws.add_table(0, 0, last_row, len(headers) - 1, options | {"columns": [{"header": h} for h in headers]})
+        finally:
+            ws.constant_memory = streaming
+        for column, header in enumerate(headers):
+            self.put_at(ws, 0, column, header)  # the header row as this sheet stores its cells
 
     def put(self, ws: Worksheet, ref: str, value: object, role: str | None = None, fill: str | None = None) -> None:
         """Write a value at ``ref``; a note waiting for this cell is placed, and its fill wins."""
