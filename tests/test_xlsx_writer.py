@@ -1,13 +1,15 @@
-"""The XlsxWriter layer: worksheets assembled in parallel give the same file as one by one."""
+"""The XlsxWriter layer: parallel assembly and streaming to disk give the same workbook as the plain path."""
 
 from __future__ import annotations
 
 import zipfile
 
+import openpyxl
 import pytest
 
 from xlgoals import Filing, load_filing, write_filing
-from xlgoals.workbook import xlsx
+from xlgoals.workbook import writer, xlsx
+from tests.support.snapshot import snapshot
 from tests.conftest import EXAMPLE
 
 
@@ -31,3 +33,34 @@ def test_parallel_assembly_writes_the_same_parts(tmp_path, monkeypatch):
     serial = write_filing(many, tmp_path / "serial.xlsx")
     assert _parts(parallel) == _parts(serial)
     assert load_filing(parallel) == many
+
+
+def test_streaming_sheets_to_disk_writes_the_same_workbook(tmp_path, monkeypatch):
+    """A filing big enough to stream (lowered threshold) reads back and looks the same, table included."""
+    from xlgoals.merge import merge
+    from xlgoals.workbook.summary import write_merged
+
+    filing = Filing.model_validate_json(EXAMPLE.read_text(encoding="utf-8"))
+    departments = []
+    for n, name in enumerate(("办公室", "组织部")):
+        data = filing.model_copy(update={"department": name, "projects": [
+            p.model_copy(update={"name": f"{p.name}{n}"}) for p in filing.projects]})
+        departments.append(write_filing(data, tmp_path / f"{name}.xlsx"))
+    result = merge(departments, jobs=1)
+    in_memory = write_merged(result, tmp_path / "memory.xlsx")
+    monkeypatch.setattr(writer, "STREAM_ABOVE_SHEETS", 3)
+    streamed = write_merged(result, tmp_path / "streamed.xlsx")
+    with zipfile.ZipFile(streamed) as package:
+        assert b"inlineStr" in package.read("xl/worksheets/sheet4.xml")  # the streaming path was taken
+    assert snapshot(streamed) == snapshot(in_memory)
+    assert load_filing(streamed) == load_filing(in_memory)
+    assert _tables_and_notes(streamed) == _tables_and_notes(in_memory)
+    assert _tables_and_notes(streamed)[0] == {("指标明细", "IndicatorDetail", "A1:K139")}
+
+
+def _tables_and_notes(path):
+    workbook = openpyxl.load_workbook(path)
+    tables = {(ws.title, name, ref) for ws in workbook.worksheets for name, ref in ws.tables.items()}
+    notes = {(ws.title, cell.coordinate): cell.comment.text for ws in workbook.worksheets
+             for row in ws.iter_rows() for cell in row if cell.comment}
+    return tables, notes

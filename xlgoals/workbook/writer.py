@@ -19,7 +19,7 @@ from ..frameworks import Framework, load_framework
 from ..model import Filing, Project
 from .builder import DEFAULT_PASSWORD, draw_cover, draw_meta, draw_project_sheet, sheet_title
 from .marks import Note
-from .xlsx import Book
+from .xlsx import STREAM_ABOVE_SHEETS, Book
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ def _write(path: str | Path, filing: Filing, framework: Framework, sheets: Seque
            password: str, inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
            front: Sequence[ExtraSheet] = (), back: Sequence[ExtraSheet] = ()) -> Path:
     with atomic_output(path, inputs=inputs) as temp:
-        book = Book(Path(temp), password=password, notes=notes)
+        streaming = len(sheets) + len(front) + len(back) > STREAM_ABOVE_SHEETS
+        book = Book(Path(temp), password=password, notes=notes, streaming=streaming)
         cover = book.sheet(layout.COVER_SHEET)
         front_sheets = [(extra, book.sheet(extra.title, rows_in_order=extra.rows_in_order)) for extra in front]
         project_sheets = [(book.sheet(title), project) for title, project in sheets]

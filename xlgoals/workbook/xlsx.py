@@ -29,10 +29,11 @@ PARALLEL_MIN_SHEETS = 40  # fewer sheets close faster than processes start
 # Never turn a string into a formula, number or link: submitted text stays text.
 _SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
                  "nan_inf_to_errors": True}
-# Sheets written row by row go to disk as they are drawn (XlsxWriter's constant_memory), so memory
-# does not grow with the number of sheets; a sheet that needs an Excel table, or is filled out of
-# row order, is kept in memory (see Book.sheet).
-_ROWS_TO_DISK = {"constant_memory": True}
+# A workbook of more sheets than this streams its sheets to disk row by row as they are drawn
+# (XlsxWriter's constant_memory), so memory stays bounded (about 0.3 MB a form sheet otherwise);
+# smaller ones keep their cells in memory and have their XML assembled in parallel on close,
+# which is faster. A sheet filled out of row order always stays in memory (see Book.sheet).
+STREAM_ABOVE_SHEETS = 2400
 
 
 class _ParallelPackager(Packager):
@@ -105,9 +106,11 @@ class _Workbook(xlsxwriter.Workbook):
 class Book:
     """A workbook being written: formats made once per look, notes placed as their cells are written."""
 
-    def __init__(self, target: str | Path | IO[bytes], *, password: str,
+    def __init__(self, target: str | Path | IO[bytes], *, password: str, streaming: bool = False,
                  notes: Mapping[tuple[str, str], Note] | None = None):
-        self.workbook = _Workbook(str(target) if isinstance(target, Path) else target, _SAFE_OPTIONS | _ROWS_TO_DISK)
+        self.streaming = streaming
+        self.workbook = _Workbook(str(target) if isinstance(target, Path) else target,
+                                  _SAFE_OPTIONS | {"constant_memory": streaming})
         self.workbook.structure_password = password
         self.password = password
         self._formats: dict[tuple[str, str | None], Format] = {}
@@ -127,13 +130,13 @@ class Book:
         return cached
 
     def sheet(self, title: str, *, rows_in_order: bool = True) -> Worksheet:
-        """A new sheet, last. One drawn ``rows_in_order`` goes to disk row by row (no row may be
-        written after a later one); its file stays closed until :meth:`drawing` opens it."""
-        self.workbook.constant_memory = rows_in_order
+        """A new sheet, last. When streaming, one drawn ``rows_in_order`` goes to disk row by row (no
+        row may be written after a later one); its file stays closed until :meth:`drawing` opens it."""
+        self.workbook.constant_memory = self.streaming and rows_in_order
         try:
             ws = self.workbook.add_worksheet(title)
         finally:
-            self.workbook.constant_memory = True
+            self.workbook.constant_memory = self.streaming
         if ws.constant_memory:
             ws._opt_close()  # thousands of sheets must not hold thousands of open files
         else:
