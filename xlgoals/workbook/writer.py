@@ -7,6 +7,7 @@ exactly what a user would have typed into the template. Sheets are created in th
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,9 +58,12 @@ def write_filing(filing: Filing, path: str | Path, *, password: str = DEFAULT_PA
 def _write(path: str | Path, filing: Filing, framework: Framework, sheets: Sequence[tuple[str, Project | None]], *,
            password: str, inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
            front: Sequence[ExtraSheet] = (), back: Sequence[ExtraSheet] = ()) -> Path:
-    with atomic_output(path, inputs=inputs) as temp:
+    # XlsxWriter's thousands of part files go into a private folder beside the output (the output's
+    # own disk), not the system temp folder, which is often slow to create files in (virus scanners).
+    with atomic_output(path, inputs=inputs) as temp, \
+            tempfile.TemporaryDirectory(prefix=".xlgoals-", dir=Path(temp).parent) as scratch:
         streaming = len(sheets) + len(front) + len(back) > STREAM_ABOVE_SHEETS
-        book = Book(Path(temp), password=password, notes=notes, streaming=streaming)
+        book = Book(Path(temp), password=password, notes=notes, streaming=streaming, scratch=scratch)
         cover = book.sheet(layout.COVER_SHEET)
         front_sheets = [(extra, book.sheet(extra.title, rows_in_order=extra.rows_in_order)) for extra in front]
         project_sheets = [(book.sheet(title), project) for title, project in sheets]

@@ -107,10 +107,13 @@ class Book:
     """A workbook being written: formats made once per look, notes placed as their cells are written."""
 
     def __init__(self, target: str | Path | IO[bytes], *, password: str, streaming: bool = False,
+                 scratch: str | Path | None = None,
                  notes: Mapping[tuple[str, str], Note] | None = None):
         self.streaming = streaming
-        self.workbook = _Workbook(str(target) if isinstance(target, Path) else target,
-                                  _SAFE_OPTIONS | {"constant_memory": streaming})
+        options = _SAFE_OPTIONS | {"constant_memory": streaming}
+        if scratch is not None:  # where XlsxWriter keeps its part files until it zips them
+            options["tmpdir"] = str(scratch)
+        self.workbook = _Workbook(str(target) if isinstance(target, Path) else target, options)
         self.workbook.structure_password = password
         self.password = password
         self._formats: dict[tuple[str, str | None], Format] = {}
