@@ -20,7 +20,7 @@ import pytest
 
 from tests.support import corpus, libreoffice
 from tests.support.cli import digest, invoke, run
-from xlgoals import Filing, load_filing, write_filing
+from xlgoals import Filing, layout, load_filing, write_filing
 from xlgoals.errors import InputFileError
 from xlgoals.inputs import read_filing
 
@@ -211,6 +211,48 @@ def test_read_by_every_entry_point(name, make, department, tmp_path):
 
     assert [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")] == []
     assert fingerprints(path, department) == before
+
+
+# --------------------------------------------------------------------------- the ribbon
+
+# Files Excel itself opens, so their content reaches the ribbon's buttons: every workbook the reader
+# reads, those it refuses for what they hold, and sheets whose used range runs past the limit (Excel
+# opens them; the buttons must refuse before reading a million rows). The rest (not a zip,
+# encrypted, entity bombs ...) Excel refuses or asks about before any button can be pressed.
+HELD_REFUSALS = ["rows_deleted", "rows_inserted", "cover_rows_deleted", "meta_wrong_version",
+                 "meta_unknown_framework", "meta_garbage", "meta_framework_garbage", "meta_missing",
+                 "empty_workbook", "million_rows_sparse", "rows_without_references"]
+RIBBON = [name for name in READ if CASES[name].workbook] + HELD_REFUSALS
+
+
+@pytest.mark.parametrize("name", RIBBON)
+def test_every_button_on_what_excel_opens(name, make):
+    """Each button ends in a message box, never a traceback: the counts, or the reader's refusal."""
+    from tests.support.xlwings_standin import Book
+    from xlgoals import excel
+
+    case, path = CASES[name], make(name)
+    before = digest(path)
+    book = Book.from_file(path)
+    report = excel.validate(book)
+    message, title = book.app.alerts[-1]
+    assert "意外错误" not in message and title.endswith("校验")
+    if case.refusal:
+        assert report is None and case.refusal in message and path.name in message
+    else:
+        cli = json.loads(invoke("validate", str(path), "--format", "json").stdout)
+        assert [(f.code, f.sheet, f.cell) for f in report.sorted()] == \
+            [(f["code"], f["sheet"], f["cell"]) for f in cli["findings"]]
+    forms = [sheet for sheet in book.sheets if sheet.name not in (layout.COVER_SHEET, layout.REPORT_SHEET, layout.META_SHEET)]
+    if forms:
+        forms[0].activate()  # 填充指标 works on the sheet the user is on
+    for button, press in (("填充指标", excel.fill), ("清除标记", excel.clear), ("新增项目表", excel.new_project_sheet)):
+        press(book)
+        message, title = book.app.alerts[-1]
+        assert "意外错误" not in message and title.endswith(button), (button, message)
+        if case.refusal and press is not excel.clear:  # 清除标记 reads no values
+            assert case.refusal in message, (button, message)
+    assert digest(path) == before
 
 
 # --------------------------------------------------------------------------- what each readable case reads as

@@ -25,6 +25,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from . import __version__, layout
 from .errors import XlgoalsError
+from .fileio import check_extent
 from .fill import fill_filing
 from .rules import Report, validate as run_rules
 from .workbook.builder import DEFAULT_PASSWORD, sheet_title
@@ -200,7 +201,9 @@ def read_book(book: Any) -> WorkbookContent:
     def grid_of(name: str) -> list[list[Any]]:
         sheet = sheets[name]
         last = sheet.used_range.last_cell
-        return sheet.range((1, 1), (last.row, max(last.column, 6))).options(ndim=2).value
+        width = max(last.column, 6)
+        check_extent(last.row, width, book.fullname)
+        return sheet.range((1, 1), (last.row, width)).options(ndim=2).value
 
     return content_of(book.fullname, list(sheets), grid_of)
 

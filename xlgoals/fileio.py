@@ -148,13 +148,17 @@ def _check_grid(head: bytes, part, path: Path) -> None:
         rows = max(rows, *map(int, numbers), 0)
         columns = max(columns, *map(_column_number, letters), 0)
         loose_rows, loose_cells = loose_rows + loose[0], loose_cells + loose[1]
-        height, width = rows + loose_rows, columns + loose_cells
-        if height > MAX_SHEET_ROWS or height * width > MAX_SHEET_CELLS:
-            raise InputFileError(f"工作表的数据区域超过 {MAX_SHEET_ROWS:,} 行或 {MAX_SHEET_CELLS:,} 个单元格，"
-                                 "不是正常的绩效目标表，已拒绝读取。", path)
+        check_extent(rows + loose_rows, columns + loose_cells, path)
         if not chunk or not carry and len(chunk) < _CHUNK:
             return
         chunk = part.read(_CHUNK)
+
+
+def check_extent(height: int, width: int, path: str | Path) -> None:
+    """Refuse a sheet whose used area is far beyond any form's, before its values are read."""
+    if height > MAX_SHEET_ROWS or height * width > MAX_SHEET_CELLS:
+        raise InputFileError(f"工作表的数据区域超过 {MAX_SHEET_ROWS:,} 行或 {MAX_SHEET_CELLS:,} 个单元格，"
+                             "不是正常的绩效目标表，已拒绝读取。", path)
 
 
 def _references(data: bytes) -> tuple[set[bytes], set[bytes], tuple[int, int]]:

@@ -143,6 +143,7 @@ class Book:
     def from_file(cls, path: str | Path) -> Book:
         """What Excel shows after opening ``path``: the values, looks, notes and protection it holds."""
         workbook = openpyxl.load_workbook(path)
+        shown = openpyxl.load_workbook(path, data_only=True)  # Excel shows a formula's value
         book = cls(str(Path(path).resolve()))
         security = workbook.security
         if security is not None and security.lockStructure:
@@ -150,17 +151,19 @@ class Book:
         for ws in workbook.worksheets:
             sheet = Sheet(book, ws.title, ws.protection.password or "" if ws.protection.sheet else None)
             sheet._hidden = ws.sheet_state != "visible"
-            for row in ws.iter_rows():
-                for cell in row:
-                    key = (cell.row, cell.column)
-                    if cell.value is not None:
-                        sheet._values[key] = _as_excel_value(cell.value)
-                    if cell.fill is not None and cell.fill.fill_type == "solid":
-                        sheet._fills[key] = str(cell.fill.fgColor.rgb)[-6:].upper()
-                    if cell.comment is not None:
-                        sheet._notes[key] = _NoteImpl(sheet, key, cell.comment.text, cell.comment.author or "")
-                    if cell.has_style and not cell.protection.locked:
-                        sheet._unlocked.add(key)
+            values = shown[ws.title]._cells
+            for key, cell in ws._cells.items():  # the cells the file holds, however far apart
+                if cell.data_type == "f":
+                    sheet._formulas[key] = str(cell.value)
+                value = values[key] if key in values else None
+                if value is not None and value.value is not None and value.data_type != "e":
+                    sheet._values[key] = _as_excel_value(value.value)  # errors come back as None
+                if cell.fill is not None and cell.fill.fill_type == "solid":
+                    sheet._fills[key] = str(cell.fill.fgColor.rgb)[-6:].upper()
+                if cell.comment is not None:
+                    sheet._notes[key] = _NoteImpl(sheet, key, cell.comment.text, cell.comment.author or "")
+                if cell.has_style and not cell.protection.locked:
+                    sheet._unlocked.add(key)
             for merged in ws.merged_cells.ranges:
                 sheet._merged.append(merged.bounds)
             book._sheets.append(sheet)
@@ -252,6 +255,7 @@ class Sheet:
         self._notes: dict[tuple[int, int], _NoteImpl] = {}
         self._unlocked: set[tuple[int, int]] = set()
         self._merged: list[tuple[int, int, int, int]] = []  # (min_col, min_row, max_col, max_row)
+        self._merged_index: tuple[int, dict] = (0, {})
         self._widths: dict[int, float] = {}
         self._hidden = False
         self._api = _SheetApi(self, password_hash)
@@ -275,7 +279,7 @@ class Sheet:
     @property
     def used_range(self) -> Range:
         self._book.calls["Sheet.used_range"] += 1
-        keys = set(self._values) | set(self._fills) | set(self._unlocked)
+        keys = set(self._values) | set(self._formulas) | set(self._fills) | set(self._unlocked)
         last_row = max((r for r, _ in keys), default=1)
         last_col = max((c for _, c in keys), default=1)
         return Range(self, [(1, 1, last_row, last_col)])
@@ -327,11 +331,11 @@ class Sheet:
             raise ExcelError(f"{self._name}!{get_column_letter(locked[0][1])}{locked[0][0]} is locked")
 
     def _merged_with(self, key: tuple[int, int]) -> tuple[int, int, int, int] | None:
-        row, col = key
-        for min_col, min_row, max_col, max_row in self._merged:
-            if min_row <= row <= max_row and min_col <= col <= max_col:
-                return (min_col, min_row, max_col, max_row)
-        return None
+        if self._merged_index[0] != len(self._merged):  # merged ranges are only ever added
+            index = {(row, col): bounds for bounds in self._merged
+                     for row in range(bounds[1], bounds[3] + 1) for col in range(bounds[0], bounds[2] + 1)}
+            self._merged_index = (len(self._merged), index)
+        return self._merged_index[1].get(key)
 
 
 class _NoteImpl:
@@ -492,7 +496,7 @@ class Range:
 
     def clear_contents(self) -> None:
         self._count("clear_contents")
-        cells = self._cells()
+        cells = set(self._cells())
         self._sheet._check_change(cells, "value")
         for key in cells:
             merged = self._sheet._merged_with(key)
