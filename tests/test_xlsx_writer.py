@@ -64,3 +64,18 @@ def _tables_and_notes(path):
     notes = {(ws.title, cell.coordinate): cell.comment.text for ws in workbook.worksheets
              for row in ws.iter_rows() for cell in row if cell.comment}
     return tables, notes
+
+
+def test_sheet_names_are_checked_like_xlsxwriter_does(tmp_path):
+    """The set-based uniqueness check still refuses a name taken with other case, and keeps XlsxWriter's other checks."""
+    from xlsxwriter.exceptions import DuplicateWorksheetName, InvalidWorksheetName
+
+    book = xlsx.Book(tmp_path / "names.xlsx", password="x")
+    book.sheet("项目A")
+    with pytest.raises(DuplicateWorksheetName):
+        book.sheet("项目a")
+    with pytest.raises(InvalidWorksheetName):
+        book.sheet("a/b")
+    book.sheet("项目B")
+    book.close()
+    assert openpyxl.load_workbook(tmp_path / "names.xlsx").sheetnames == ["项目A", "项目B"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import DuplicateWorksheetName
 from xlsxwriter.packager import Packager
 from xlsxwriter.url import UrlTypes
 from openpyxl.utils.protection import hash_password
@@ -93,8 +94,24 @@ class _Workbook(xlsxwriter.Workbook):
 
     structure_password: str | None = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._taken: set[str] = set()
+
     def _get_packager(self) -> Packager:
         return _ParallelPackager()
+
+    def _check_sheetname(self, sheetname, is_chartsheet=False):
+        """XlsxWriter's checks, the uniqueness one against a set: its own compares with every sheet so far."""
+        sheets, self.worksheets_objs = self.worksheets_objs, []
+        try:
+            name = super()._check_sheetname(sheetname, is_chartsheet)
+        finally:
+            self.worksheets_objs = sheets
+        if name.lower() in self._taken:
+            raise DuplicateWorksheetName(f"Sheetname '{name}', with case ignored, is already in use.")
+        self._taken.add(name.lower())
+        return name
 
     def _write_workbook_pr(self) -> None:
         super()._write_workbook_pr()
@@ -117,7 +134,9 @@ class Book:
         self.workbook.structure_password = password
         self.password = password
         self._formats: dict[tuple[str, str | None], Format] = {}
-        self._notes = dict(notes or {})
+        self._notes: dict[str, dict[str, Note]] = {}  # sheet → cell → the note waiting for it
+        for (sheet, ref), note in (notes or {}).items():
+            self._notes.setdefault(sheet, {})[ref] = note
 
     def format(self, role: str | None, fill: str | None = None) -> Format | None:
         if role is None and fill is None:
@@ -177,7 +196,8 @@ class Book:
     def put(self, ws: Worksheet, ref: str, value: object, role: str | None = None, fill: str | None = None) -> None:
         """Write a value at ``ref``; a note waiting for this cell is placed, and its fill wins."""
         row, col = xl_cell_to_rowcol(ref)
-        note = self._notes.pop((ws.name, ref), None) if self._notes else None
+        waiting = self._notes.get(ws.name)
+        note = waiting.pop(ref, None) if waiting else None
         if note is not None:
             ws.write_comment(row, col, note.text, _note_options(note.text))
             fill = note.fill or fill
@@ -223,9 +243,8 @@ class Book:
 
     def leftover_notes(self, ws: Worksheet) -> None:
         """Notes for cells of ``ws`` that were never written: placed as notes alone."""
-        for key in [key for key in self._notes if key[0] == ws.name]:
-            note = self._notes.pop(key)
-            row, col = xl_cell_to_rowcol(key[1])
+        for ref, note in self._notes.pop(ws.name, {}).items():
+            row, col = xl_cell_to_rowcol(ref)
             ws.write_comment(row, col, note.text, _note_options(note.text))
 
     def protect(self, ws: Worksheet, *, filters: bool = False) -> None:
