@@ -27,6 +27,12 @@ size N, in the same run:
   sound naive script, not a straw man. Measured on the smallest size only and extrapolated
   linearly to the others (marked ``~``) unless ``--full-naive`` is given.
 
+* ``readers``, on the smallest size only, one process: the candidates for reading the inputs,
+  each reading every cell value of every input: python-calamine, openpyxl's read-only mode
+  (``read_only=True, data_only=True``, ``iter_rows(values_only=True)``) and openpyxl's default
+  mode (the naive merge's load), next to ``xlgoals.load_filing`` (what a merge worker does per
+  input: the hostile-package checks, calamine, the model).
+
 It prints a table next to the issue's targets, and a cProfile of the merge of 200 (``jobs=1``, so
 the reading shows up in the profile). Only the standard library and the project's own
 dependencies are used. This is a script, not a test: it asserts nothing and never writes into the
@@ -218,6 +224,28 @@ def floor_read(paths: list[Path]) -> None:
     """Every sheet's cell values of every input with python-calamine only: the reading floor."""
     for path in paths:
         calamine_read(path)
+
+
+def openpyxl_read_only(paths: list[Path]) -> None:
+    """Every cell value of every input with openpyxl's read-only (streaming) mode."""
+    import openpyxl
+
+    for path in paths:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for ws in book.worksheets:
+                for _ in ws.iter_rows(values_only=True):
+                    pass
+        finally:
+            book.close()
+
+
+def xlgoals_read(paths: list[Path]) -> None:
+    """What a merge worker does for each input, in one process: checks, values, the model."""
+    from xlgoals import load_filing
+
+    for path in paths:
+        load_filing(path)
 
 
 def xlgoals_merge(paths: list[Path], output: Path, jobs: int) -> dict[str, float]:
@@ -463,6 +491,17 @@ def print_details(rows: dict[int, dict]) -> None:
               f"{split['save']:.1f} s = {split['total']:.1f} s ({split['load'] / size:.2f} s per workbook to load)")
 
 
+def print_readers(size: int, readers: dict[str, float]) -> None:
+    print(f"Reading the inputs: every cell value of N={size} workbooks, one process (seconds, best of the runs)")
+    header = f"{'reader':<48} {'s':>7} {'ms/wb':>7} {'x calamine':>10}"
+    print(header)
+    print("-" * len(header))
+    for name, seconds in sorted(readers.items(), key=lambda item: item[1]):
+        print(f"{name:<48} {seconds:>7.2f} {seconds / size * 1000:>7.1f} {seconds / readers['python-calamine']:>9.1f}x")
+    print("  the merge reads with python-calamine (xlgoals.load_filing adds the package checks and the model;"
+          " the ribbon reads through Excel)")
+
+
 def print_targets(rows: dict[int, dict]) -> None:
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
@@ -579,6 +618,13 @@ def main(argv: list[str] | None = None) -> None:
                 output.unlink(missing_ok=True)
                 rows[size].update(naive=split["total"], naive_split=split, naive_extrapolated=False)
                 print(f"  naive N={size}: {split['total']:.1f} s", flush=True)
+        subset = paths[:sizes[0]]
+        readers = {"python-calamine": rows[sizes[0]]["floor"],
+                   "openpyxl default mode (the naive load, one run)": rows[sizes[0]]["naive_split"]["load"]}
+        readers["openpyxl read_only=True"], _, _ = best_of(lambda: openpyxl_read_only(subset), args.repeat,
+                                                           budget_s=30.0)
+        readers["xlgoals.load_filing (calamine + checks + model)"], _, _ = best_of(
+            lambda: xlgoals_read(subset), args.repeat)
         base = sizes[0]
         for size in sizes:
             if rows[size]["naive_extrapolated"]:
@@ -588,6 +634,8 @@ def main(argv: list[str] | None = None) -> None:
         print_table(rows, jobs, args.repeat, args.naive_styles)
         print()
         print_details(rows)
+        print()
+        print_readers(sizes[0], readers)
         print()
         print_targets(rows)
         print()
