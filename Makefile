@@ -33,6 +33,7 @@ demo: venv
 	$(BIN)/xlgoals validate $(OUT)/上海市总工会-2020.xlsx --annotate $(OUT)/上海市总工会-2020-已标注.xlsx; test $$? -le 1
 	$(BIN)/xlgoals export $(OUT)/上海市总工会-2020.xlsx --format json -o $(OUT)/上海市总工会-2020.json
 	$(BIN)/xlgoals export $(OUT)/上海市总工会-2020.xlsx --format csv -o $(OUT)/上海市总工会-2020.csv
+	$(BIN)/xlgoals merge $(OUT)/上海市总工会-2020.xlsx -o $(OUT)/上海市总工会-2020-汇总.xlsx --report $(OUT)/合并报告.json
 	$(BIN)/xlgoals addin build -o $(OUT)/xlgoals.xlam
 
 test: venv system-deps
