@@ -163,7 +163,7 @@ def test_new_project_sheet_is_blank_protected_and_read_as_a_form(seed_workbook):
     assert title == f"项目{len(projects) + 1}" and names.index(title) == names.index(projects[-1]) + 1
     new = book.sheet(title)
     content = excel.read_book(book)
-    assert is_project_grid(content.project_sheets[title])
+    assert is_project_grid(content.project_sheets[title], content.form)
     assert [p.source.sheet for p in filing_from_content(content).projects] == projects  # blank: no project
     assert new.api.ProtectContents and book.api.ProtectStructure
     assert not [n for n in new.notes if is_mark_note(n.text)]

@@ -9,6 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from tests.support.forms import SH_FIELDS, SH_TABLE, sh_cell
 from xlgoals import Filing, layout, load_filing, load_framework, write_filing
 from xlgoals.errors import InputFileError
 from xlgoals.fill import fill_filing, read_executed
@@ -46,9 +47,9 @@ def test_fill_brings_back_the_standard_block(example_data, tmp_path):
         sheet = project.source.sheet
         users = [r for r in original["indicators"] if r["level1"] != STANDARD]
         for n, _ in enumerate(users):
-            for field in layout.INDICATOR_COLUMNS:
-                old = wb_in[sheet][layout.indicator_cell(field, layout.INDICATOR_FIRST_ROW + n)].value
-                new = wb_out[sheet][layout.indicator_cell(field, layout.INDICATOR_FIRST_ROW + len(standard) + n)].value
+            for field in SH_FIELDS:
+                old = wb_in[sheet][sh_cell(field, SH_TABLE.first_row + n)].value
+                new = wb_out[sheet][sh_cell(field, SH_TABLE.first_row + len(standard) + n)].value
                 assert old == new, (sheet, field, n)
 
 

@@ -15,7 +15,7 @@ CUSTOM = (FRAMEWORKS_DIR / "national-2021.toml").read_text(encoding="utf-8").rep
 
 def test_builtins_follow_domain():
     shanghai, national = load_framework("shanghai-2020"), load_framework("national-2021")
-    assert set(builtin_ids()) == {"shanghai-2020", "national-2021"}
+    assert set(builtin_ids()) == {"shanghai-2020", "national-2021", "national-2015"}
     assert list(shanghai.tree()) == ["投入与管理", "产出目标", "效果目标", "影响力目标"]
     assert shanghai.tree()["产出目标"][:3] == ("数量", "质量", "时效")
     assert list(national.tree()) == ["成本指标", "产出指标", "效益指标", "满意度指标"]
@@ -42,6 +42,9 @@ def test_a_units_own_framework_travels_in_the_workbook(tmp_path):
     filing = Filing.model_validate({"unit": "某局", "year": 2022, "framework": "shenzhen-2022", "projects": [
         {"name": "P", "category": "民生类项目", "indicators": [{"level1": "产出指标", "level2": "数量", "level3": "x",
                                                           "target": ">=1人"}]}]})
+    with pytest.raises(InputFileError, match="找不到指标框架"):  # nothing registered it: the filing must carry it
+        write_filing(filing, tmp_path / "f.xlsx")
+    filing.framework_spec = load_framework(own)
     path = write_filing(filing, tmp_path / "f.xlsx")
     read = load_filing(path)
     codes = {finding.code for finding in validate(read).findings}

@@ -182,8 +182,8 @@ def test_export_analyst_tables(conflicts, tmp_path):
     frame = pd.read_parquet(summary)
     assert list(frame["项目名称"]) == [p.name for p in filing.projects]
     assert list(frame["部门"]) == ["劳模处", "劳模处", "宣教部", "宣教部", "无部门", "财务部", "财务部"]
-    assert frame["当年预算（元）"].sum() == float(sum(p.budget.current_year for p in filing.projects))
-    assert str(frame["当年预算（元）"].dtype) == "Float64" and str(frame["指标数"].dtype) == "Int64"
+    assert frame["项目当年预算（元）"].sum() == float(sum(p.budget.current_year for p in filing.projects))
+    assert str(frame["项目当年预算（元）"].dtype) == "Float64" and str(frame["指标数"].dtype) == "Int64"
     detail = tmp_path / "指标明细.csv"
     assert run("export", str(out), "--format", "csv", "--table", "指标明细", "-o", str(detail)).returncode == 0
     assert detail.read_bytes().startswith(b"\xef\xbb\xbf")

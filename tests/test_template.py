@@ -5,6 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from tests.support.forms import SH_FIELDS, SH_LONG, SH_TABLE, SHANGHAI, sh_cell
 from xlgoals import build_template, layout, load_framework
 from tests.conftest import DEFAULT_TEMPLATE
 from tests.support.snapshot import differences, snapshot
@@ -39,19 +40,19 @@ def test_project_sheet_form(template):
     ws = openpyxl.load_workbook(template)["项目1"]
     assert ws["A1"].value == "财政项目支出绩效目标表" and ws["A2"].value == "（2021年度）"
     assert ws["B3"].value == "上海市总工会" and ws["B3"].protection.locked
-    for ref, label in layout.PROJECT_SIGNATURE.items():
+    for ref, label in SHANGHAI.signature.items():
         assert ws[ref].value == label and ws[ref].protection.locked
-    for spot in layout.INPUT_SPOTS:
+    for spot in SHANGHAI.input_spots:
         assert not ws[spot.cell].protection.locked, spot.path
         assert ws[spot.cell].fill.fgColor.rgb.endswith("FFF8DC"), spot.path
-    last = layout.INDICATOR_FIRST_ROW + layout.INDICATOR_ROWS - 1
-    assert [ws.cell(layout.INDICATOR_HEADER_ROW, c).value for c in (1, 2, 3, 6)] == ["一级目标", "二级目标", "三级目标", "指标目标值"]
-    for row in (layout.INDICATOR_FIRST_ROW, last):
-        for field in layout.INDICATOR_COLUMNS:
-            assert not ws[layout.indicator_cell(field, row)].protection.locked
+    last = SH_TABLE.first_row + SH_TABLE.rows - 1
+    assert [ws.cell(SH_TABLE.header_row, c).value for c in (1, 2, 3, 6)] == ["一级目标", "二级目标", "三级目标", "指标目标值"]
+    for row in (SH_TABLE.first_row, last):
+        for field in SH_FIELDS:
+            assert not ws[sh_cell(field, row)].protection.locked
     assert ws[f"A{last + 1}"].protection.locked is True and ws[f"A{last + 1}"].fill.fgColor.rgb != "00FFF8DC"
     # Long-text rows are tall enough for 1,500 characters at the layout's line metrics.
-    for spot in layout.LONG_TEXT_SPOTS:
+    for spot in SH_LONG:
         height = ws.row_dimensions[layout.split_cell(spot.cell)[0]].height
         lines = (height - 6) / layout.LINE_HEIGHT_PT
         assert lines * layout.LONG_TEXT_CHARS_PER_LINE >= layout.LONG_TEXT_CAPACITY * 0.9
@@ -105,4 +106,4 @@ def test_drop_downs(template):
 def test_national_framework_labels(tmp_path):
     path = build_template(tmp_path / "n.xlsx", unit="某部", year=2022, framework="national-2021", projects=1)
     ws = openpyxl.load_workbook(path)["项目1"]
-    assert [ws.cell(layout.INDICATOR_HEADER_ROW, c).value for c in (1, 2, 3, 6)] == ["一级指标", "二级指标", "三级指标", "指标值"]
+    assert [ws.cell(SH_TABLE.header_row, c).value for c in (1, 2, 3, 6)] == ["一级指标", "二级指标", "三级指标", "指标值"]

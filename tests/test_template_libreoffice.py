@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.forms import SH_AMOUNTS, SH_FIELDS, SH_TABLE, SHANGHAI, sh_cell
 from tests.support import libreoffice as lo
 from xlgoals import build_template, layout, load_framework
 
@@ -52,13 +53,13 @@ def _check_form(result: dict) -> None:
     assert not _sheet(result, layout.META_SHEET)["visible"]
     for n in range(1, PROJECTS + 1):
         cells = _sheet(result, f"项目{n}")["cells"]
-        for ref, label in layout.PROJECT_SIGNATURE.items():
+        for ref, label in SHANGHAI.signature.items():
             assert cells[ref]["string"] == label and cells[ref]["locked"], ref
-        for spot in layout.INPUT_SPOTS:
+        for spot in SHANGHAI.input_spots:
             assert cells[spot.cell]["locked"] is False, spot.path
-        for row in (layout.INDICATOR_FIRST_ROW, layout.INDICATOR_FIRST_ROW + layout.INDICATOR_ROWS - 1):
-            for field in layout.INDICATOR_COLUMNS:
-                assert cells[layout.indicator_cell(field, row)]["locked"] is False
+        for row in (SH_TABLE.first_row, SH_TABLE.first_row + SH_TABLE.rows - 1):
+            for field in SH_FIELDS:
+                assert cells[sh_cell(field, row)]["locked"] is False
         assert cells["B3"]["string"] == "上海市总工会" and cells["B3"]["locked"]
     cover = _sheet(result, layout.COVER_SHEET)["cells"]
     for spot in layout.COVER_SPOTS:
@@ -70,13 +71,13 @@ def _check_validations(result: dict) -> None:
     assert cells["E4"]["validation"]["type"] == "LIST" and cells["E4"]["validation"]["formula1"] == "XLG_CATEGORIES"
     assert cells["E6"]["validation"]["formula1"] == "XLG_PERF_TYPES"
     assert cells["B6"]["validation"]["formula1"] == '"是";"否"'
-    level1 = cells[f"A{layout.INDICATOR_FIRST_ROW + 5}"]["validation"]
+    level1 = cells[f"A{SH_TABLE.first_row + 5}"]["validation"]
     assert level1["type"] == "LIST" and level1["formula1"] == "XLG_L1" and level1["show_error"]
-    level2 = cells[f"B{layout.INDICATOR_FIRST_ROW + 5}"]["validation"]
+    level2 = cells[f"B{SH_TABLE.first_row + 5}"]["validation"]
     assert level2["type"] == "LIST" and "INDIRECT" in level2["formula1"] and "XLG_L1" in level2["formula1"]
     for ref in ("B5", "E5"):
         assert cells[ref]["validation"]["type"] == "DATE"
-    for spot in layout.BUDGET_SPOTS:
+    for spot in SH_AMOUNTS:
         validation = cells[spot.cell]["validation"]
         assert validation["type"] == "DECIMAL" and validation["formula1"] == "0"
         assert "金额" in validation["error_message"] and validation["show_error"]
@@ -110,7 +111,7 @@ def test_save_as_xlsx_keeps_protection_and_validations(inspected, round_tripped)
     _check_validations(round_tripped)
     before = _sheet(inspected, "项目1")["cells"]
     after = _sheet(round_tripped, "项目1")["cells"]
-    for ref in ("E4", "B6", "B20", f"B{layout.INDICATOR_FIRST_ROW}"):
+    for ref in ("E4", "B6", "B20", f"B{SH_TABLE.first_row}"):
         assert after[ref]["validation"] == before[ref]["validation"], ref
 
 

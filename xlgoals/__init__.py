@@ -25,6 +25,8 @@ _API = {
     "build_template": "xlgoals.workbook.writer",
     "load_framework": "xlgoals.frameworks",
     "Framework": "xlgoals.frameworks",
+    "load_form": "xlgoals.layout",
+    "Form": "xlgoals.layout",
     "XlgoalsError": "xlgoals.errors",
     "validate": "xlgoals.rules",
     "Report": "xlgoals.rules",
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from .errors import XlgoalsError
     from .rules import Report, validate
     from .frameworks import Framework, load_framework
+    from .layout import Form, load_form
     from .model import Budget, Filing, Indicator, Project, Source, filing_json_schema
     from .targets import Target, parse_target
     from .workbook.reader import load_filing

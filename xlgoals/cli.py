@@ -118,17 +118,22 @@ def template(
     output: Annotated[Path, typer.Option("-o", "--output", help="输出的模板文件（.xlsx）")],
     unit: Annotated[str, typer.Option("--unit", help="申报单位名称")],
     year: Annotated[int, typer.Option("--year", min=2000, max=2100, help="预算年度")],
-    framework: Annotated[str, typer.Option("--framework", help="指标框架编号或自定义框架文件（.toml）")] = "shanghai-2020",
+    form: Annotated[str, typer.Option("--form", help="表样编号（shanghai-2020、national-2015、national-2015-yitihua）或自定义表样文件（.toml）")] = "shanghai-2020",
+    framework: Annotated[str | None, typer.Option("--framework", help="指标框架编号或自定义框架文件（.toml）；默认为表样指定的框架")] = None,
     projects: Annotated[int, typer.Option("--projects", min=1, max=200, help="项目表数量")] = 5,
     password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
 ) -> None:
-    """生成受保护的绩效目标表模板。"""
+    """生成受保护的绩效目标表模板（按所选表样）。"""
     from .frameworks import load_framework
+    from .layout import load_form
     from .workbook.writer import build_template
 
-    resolved = load_framework(framework)
-    build_template(output, unit=unit, year=year, framework=framework, projects=projects, password=password)
-    out.print(f"已生成模板：{output}（{unit}，{year}年度，{projects} 张项目表，指标框架：{resolved.name}）")
+    resolved_form = load_form(form)
+    resolved = load_framework(framework if framework is not None else resolved_form.framework)
+    build_template(output, unit=unit, year=year, form=resolved_form, framework=resolved, projects=projects,
+                   password=password)
+    out.print(f"已生成模板：{output}（{unit}，{year}年度，{projects} 张项目表，表样：{resolved_form.name}，"
+              f"指标框架：{resolved.name}）")
 
 
 @app.command("import")

@@ -17,6 +17,7 @@ import tempfile
 import traceback
 from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,10 @@ from .errors import XlgoalsError
 from .fileio import check_extent
 from .fill import fill_filing
 from .rules import Report, validate as run_rules
-from .workbook.builder import DEFAULT_PASSWORD, sheet_title
-from .workbook.marks import REPORT_HEADERS, REPORT_WIDTHS, cell_marks, is_mark_note, report_rows, template_fill
-from .workbook.reader import WorkbookContent, content_of, filing_from_content
+from .workbook.builder import DEFAULT_PASSWORD, cells_of_indicator, sheet_title
+from .workbook.marks import (REPORT_HEADERS, REPORT_WIDTHS, cell_marks, is_mark_note, report_rows, sheet_reference,
+                             template_fill)
+from .workbook.reader import WorkbookContent, content_of, filing_from_content, table_places
 from .workbook.styles import COLOURS
 
 TITLE = "绩效目标"
@@ -63,7 +65,7 @@ def validate(book: Any = None) -> Report | None:
             unlocked.enter_context(_structure_unlocked(book))
             for name in dict.fromkeys([*previous, *by_sheet]):
                 unlocked.enter_context(_sheet_unlocked(sheets[name]))
-            _remove_marks(book, sheets, previous)
+            _remove_marks(book, sheets, previous, content)
             for sheet_name, notes in by_sheet.items():
                 sheet = sheets[sheet_name]
                 for fill, refs in _group(notes, lambda note: note.fill).items():
@@ -83,12 +85,16 @@ def clear(book: Any = None) -> int | None:
     with _action(book, "清除标记"):
         sheets = {sheet.name: sheet for sheet in book.sheets}
         previous = _our_notes(sheets)
+        try:
+            content = read_book(book) if previous else None
+        except XlgoalsError:  # not (or no longer) a template: the marks still go, cells get no fill back
+            content = None
         with ExitStack() as unlocked:
             if layout.REPORT_SHEET in sheets:
                 unlocked.enter_context(_structure_unlocked(book))
             for name in previous:
                 unlocked.enter_context(_sheet_unlocked(sheets[name]))
-            cleared = _remove_marks(book, sheets, previous)
+            cleared = _remove_marks(book, sheets, previous, content)
         book.app.alert(f"已清除 {cleared} 处标记。", title=f"{TITLE} · 清除标记")
         return cleared
     return None
@@ -101,13 +107,18 @@ def _our_notes(sheets: dict[str, Any]) -> dict[str, list]:
     return {name: notes for name, notes in found.items() if notes}
 
 
-def _remove_marks(book: Any, sheets: dict[str, Any], previous: dict[str, list]) -> int:
+def _remove_marks(book: Any, sheets: dict[str, Any], previous: dict[str, list],
+                  content: WorkbookContent | None) -> int:
     """Delete our notes, give their cells the template's fill back and drop 校验结果 (all unlocked already)."""
+    form = content.form if content is not None else layout.load_form()
     for name, notes in previous.items():
         refs = [note.location.address.replace("$", "") for note in notes]
         for note in notes:
             note.delete()
-        for fill, group in _group({ref: ref for ref in refs}, lambda ref, name=name: template_fill(name, ref)).items():
+        grid = content.project_sheets.get(name) if content is not None else None
+        places = table_places(grid, form) if grid is not None else None
+        fills = _group({ref: ref for ref in refs}, lambda ref, name=name: template_fill(form, name, ref, places))
+        for fill, group in fills.items():
             _paint(sheets[name], group, fill)
     if layout.REPORT_SHEET in sheets:
         sheets.pop(layout.REPORT_SHEET).delete()
@@ -127,14 +138,22 @@ def fill(book: Any = None) -> int | None:
         if project is None:
             raise RibbonError(f"“{sheet.name}”还没有填写任何内容，请先填写项目名称和绩效类型。")
         single = filing.model_copy(update={"projects": [project]})
-        filled, report = fill_filing(single, framework=content.framework)
+        filled, report = fill_filing(single)
+        form = content.form
         indicators = filled.projects[0].indicators
-        first = layout.INDICATOR_FIRST_ROW
+        places = table_places(content.project_sheets[sheet.name], form) or form.places()
+        tables = [(place, [row for row in indicators if row.horizon == place.horizon]) for place in places]
+        for place, rows in tables[:-1]:  # a table above another cannot grow on a protected sheet
+            if len(rows) > place.rows:
+                raise RibbonError(f"“{place.heading}”只有 {place.rows} 行，填充后需要 {len(rows)} 行，"
+                                  "请用 xlgoals fill 填充（会按需增加行）。")
         with _sheet_unlocked(sheet):
-            for field, (column, _) in layout.INDICATOR_COLUMNS.items():
-                values = [[_indicator_text(indicator, field)] for indicator in indicators]
-                if values:
-                    sheet.range(f"{column}{first}").value = values
+            for place, rows in tables:
+                values = [[_number(cells_of_indicator(form, row).get(column.field)) for column in
+                           form.indicator_columns] for row in rows]
+                for number, column in enumerate(form.indicator_columns):
+                    if values:
+                        sheet.range(f"{column.first}{place.first_row}").value = [[row[number]] for row in values]
         added = len(indicators) - len(project.indicators)
         book.app.alert(f"“{project.name}”：{report.summary()}（共 {len(indicators)} 行指标，新增 {added} 行）",
                        title=f"{TITLE} · 填充指标")
@@ -161,13 +180,14 @@ def new_project_sheet(book: Any = None) -> str | None:
             pass
         with _structure_unlocked(book):
             new = source.copy(after=book.sheets[projects[-1]], name=title)
-        rows = len(content.project_sheets[source.name])
+        form, grid = content.form, content.project_sheets[source.name]
+        places = table_places(grid, form) or form.places()
         with _sheet_unlocked(new):
             for note in [note for note in new.notes if is_mark_note(note.text)]:
                 note.delete()
-            inputs = [spot.value_range for spot in layout.INPUT_SPOTS]
-            inputs.append(f"A{layout.INDICATOR_FIRST_ROW}:{layout.LAST_COLUMN}"
-                          f"{max(rows, layout.INDICATOR_FIRST_ROW + layout.INDICATOR_ROWS - 1)}")
+            inputs = [spot.value_range for spot in form.input_spots]
+            inputs += [f"A{place.first_row}:{form.last_column}{place.last_row}" for place in places[:-1]]
+            inputs.append(f"A{places[-1].first_row}:{form.last_column}{max(len(grid), places[-1].last_row)}")
             for chunk in _chunks(inputs):
                 new.range(chunk).clear_contents()
             _paint(new, inputs, COLOURS["input"])
@@ -201,7 +221,7 @@ def read_book(book: Any) -> WorkbookContent:
     def grid_of(name: str) -> list[list[Any]]:
         sheet = sheets[name]
         last = sheet.used_range.last_cell
-        width = max(last.column, 6)
+        width = max(last.column, 8)  # the widest shipped form
         check_extent(last.row, width, book.fullname)
         return sheet.range((1, 1), (last.row, width)).options(ndim=2).value
 
@@ -228,14 +248,8 @@ def _write_report_sheet(book: Any, sheets: dict[str, Any], findings: list, summa
 
 
 def _link_formula(sheet: str, cell: str) -> str:
-    target = "#'" + sheet.replace("'", "''") + "'!" + cell
+    target = "#" + sheet_reference(sheet, cell)
     return f'=HYPERLINK("{target.replace(chr(34), chr(34) * 2)}","{cell}")'
-
-
-def _indicator_text(indicator, field: str) -> str | None:
-    if field == "target":
-        return indicator.target.raw if indicator.target else None
-    return getattr(indicator, field)
 
 
 def _cell_text(value: Any) -> Any:
@@ -243,6 +257,11 @@ def _cell_text(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
+
+
+def _number(value: Any) -> Any:
+    """A weight (Decimal) as the number Excel takes; text goes into the form's text cells as it is."""
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def _column(n: int) -> str:

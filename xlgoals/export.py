@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from . import layout
 from .errors import OutputFileError
 from .fileio import atomic_output
-from .frameworks import load_framework
+from .layout import HORIZON_LABELS
 from .model import Filing, Project, value_at
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -22,58 +23,116 @@ def filing_to_json(filing: Filing) -> str:
     return filing.model_dump_json(indent=2) + "\n"
 
 
+def _indicator_headers(filing: Filing) -> list[str]:
+    """The indicator columns of the CSV and 指标明细, as the filing's form and framework name them."""
+    form, labels = filing.resolved_form(), filing.resolved_framework().labels
+    headers = ["指标周期"] if len(form.tables) > 1 else []
+    headers += [labels.level1, labels.level2, labels.level3, labels.target, "目标值类型", "比较符号", "目标数值", "计量单位"]
+    return headers + [column.label or "权重" for column in form.indicator_columns if column.field == "weight"] + \
+        [column.label or "指标解释" for column in form.indicator_columns if column.field == "standard"]
+
+
+def _indicator_values(filing: Filing, indicator) -> list[object]:
+    form = filing.resolved_form()
+    target = indicator.target
+    values = [HORIZON_LABELS[indicator.horizon]] if len(form.tables) > 1 else []
+    values += [indicator.level1, indicator.level2, indicator.level3, target.raw if target else None,
+               TARGET_KINDS.get(target.kind, target.kind) if target else None, target.op if target else None,
+               target.value if target else None, target.unit if target else None]
+    return values + [indicator.weight for column in form.indicator_columns if column.field == "weight"] + \
+        [indicator.standard for column in form.indicator_columns if column.field == "standard"]
+
+
+def _field_header(form, spot) -> str:
+    return f"{spot.title}（{form.money_unit}）" if spot.kind == "amount" and "（" not in spot.title else spot.title
+
+
 def csv_header(filing: Filing) -> list[str]:
-    labels = load_framework(filing.framework).labels
-    project = [spot.label for spot in layout.HEADER_SPOTS] + [spot.label for spot in layout.LONG_TEXT_SPOTS]
-    return (["预算年度", *project, *(spot.label for spot in layout.BUDGET_SPOTS), "指标序号",
-             labels.level1, labels.level2, labels.level3, labels.target,
-             "目标值类型", "比较符号", "目标数值", "计量单位"])
+    """预算年度, the form's fields as it names them (amounts with their unit), then the indicator columns."""
+    form = filing.resolved_form()
+    fields = [_field_header(form, spot) for spot in form.spots]
+    return ["预算年度", *fields, "指标序号", *_indicator_headers(filing)]
 
 
 def csv_rows(filing: Filing) -> Iterator[list[object]]:
-    """One row per indicator (a project without indicators still gets one row)."""
+    """One row per indicator (a project without indicators still gets one row); amounts in the form's unit."""
+    form = filing.resolved_form()
+    width = len(_indicator_headers(filing)) + 1
     for project in filing.projects:
-        fixed = [project.year, *(_field(project, spot.path) for spot in layout.HEADER_SPOTS),
-                 *(_field(project, spot.path) for spot in layout.LONG_TEXT_SPOTS),
-                 *(_field(project, spot.path) for spot in layout.BUDGET_SPOTS)]
+        fixed = [project.year, *(_field(form, project, spot) for spot in form.spots)]
         if not project.indicators:
-            yield fixed + [None] * 9
+            yield fixed + [None] * width
         for index, indicator in enumerate(project.indicators, start=1):
-            target = indicator.target
-            yield fixed + [index, indicator.level1, indicator.level2, indicator.level3,
-                           target.raw if target else None, target.kind if target else None,
-                           target.op if target else None, target.value if target else None,
-                           target.unit if target else None]
+            yield fixed + [index, *_indicator_values(filing, indicator)]
 
 
 DETAIL_TABLE = layout.DETAIL_SHEET
 SUMMARY_TABLE = layout.SUMMARY_SHEET
-DETAIL_COLUMNS = ("部门", "项目名称", "序号", "一级目标", "二级目标", "三级目标", "指标目标值",
-                  "目标值类型", "比较符号", "目标数值", "计量单位")
-SUMMARY_COLUMNS = ("序号", "部门", "项目名称", "项目类别", "绩效类型", "项目总预算（元）", "当年预算（元）",
-                   "上年预算额（元）", "上年执行数（元）", "较上年变化", "指标数")
+TARGET_KINDS = {"quantitative": "定量", "qualitative": "定性", "unparsed": "无法识别"}
+
+
+def detail_columns(filing: Filing) -> tuple[str, ...]:
+    return ("部门", "项目名称", "序号", *_indicator_headers(filing))
 
 
 def detail_rows(filing: Filing, departments: list[str | None]) -> Iterator[tuple]:
     """指标明细: every indicator of every project, one row each (the merged sheet and the export)."""
     for project, department in zip(filing.projects, departments):
         for index, indicator in enumerate(project.indicators, start=1):
-            target = indicator.target
-            yield (department, project.name, index, indicator.level1, indicator.level2, indicator.level3,
-                   target.raw if target else None, target.kind if target else None,
-                   target.op if target else None, target.value if target else None,
-                   target.unit if target else None)
+            yield (department, project.name, index, *_indicator_values(filing, indicator))
+
+
+@dataclass(frozen=True)
+class SummaryColumn:
+    """A column of 汇总表: the sheet draws it (amounts as formulas into the project sheets), the export
+    writes its values."""
+
+    header: str
+    width: float
+    kind: str  # number | text | link | amount | change | count
+    path: str | None = None
+
+
+def summary_columns(form) -> list[SummaryColumn]:
+    """汇总表's columns for a form: who and what, the form's choices, its amounts in its unit, counts."""
+    columns = [SummaryColumn("序号", 6, "number"), SummaryColumn("部门", 16, "text"),
+               SummaryColumn("来源文件", 22, "text"), SummaryColumn("项目名称", 34, "link", "name")]
+    columns += [SummaryColumn(spot.label, 14 if len(spot.label) < 5 else 16, "text", spot.path)
+                for spot in form.input_spots if spot.kind == "choice"]
+    columns += [SummaryColumn(_field_header(form, spot), 16, "amount", spot.path)
+                for spot in form.spots if spot.kind == "amount"]
+    if form.has("budget.prior_year_budget") and form.has("budget.current_year"):
+        columns.append(SummaryColumn("较上年变化", 11, "change"))
+    return columns + [SummaryColumn("指标数", 8, "count")]
 
 
 def summary_rows(filing: Filing, departments: list[str | None]) -> Iterator[tuple]:
-    """汇总表 as values: one row per project, the change against last year as a fraction."""
+    """汇总表 as values: one row per project, amounts in the form's unit, the change as a fraction."""
+    form = filing.resolved_form()
+    columns = [column for column in summary_columns(form)]
     for number, (project, department) in enumerate(zip(filing.projects, departments), start=1):
-        budget = project.budget
-        amounts = [value if isinstance(value, Decimal) else None for value in
-                   (budget.total, budget.current_year, budget.prior_year_budget, budget.prior_year_executed)]
-        change = (amounts[1] - amounts[2]) / amounts[2] if amounts[1] is not None and amounts[2] else None
-        yield (number, department, project.name, project.category, project.performance_type, *amounts, change,
-               len(project.indicators))
+        yield tuple(summary_value(form, column, project, number, department) for column in columns)
+
+
+def summary_value(form, column: SummaryColumn, project: Project, number: int, department: str | None) -> object:
+    """One 汇总表 cell's value (for the sheet, the cached result of its formula)."""
+    if column.kind == "number":
+        return number
+    if column.header == "部门":
+        return department
+    if column.header == "来源文件":
+        return Path(project.source.file).name if project.source is not None and project.source.file else None
+    if column.kind == "amount":
+        value = value_at(project, column.path)
+        return form.to_cell_amount(value) if isinstance(value, Decimal) else None
+    if column.kind == "change":
+        current, prior = project.budget.current_year, project.budget.prior_year_budget
+        if isinstance(current, Decimal) and isinstance(prior, Decimal) and prior > 0:
+            return (current - prior) / prior
+        return None
+    if column.kind == "count":
+        return len(project.indicators)
+    return _plain(value_at(project, column.path))
 
 
 def export_table(filing: Filing, departments: list[str | None], table: str, path: str | Path, fmt: str, *,
@@ -81,7 +140,10 @@ def export_table(filing: Filing, departments: list[str | None], table: str, path
     """One analyst table (汇总表 or 指标明细) as CSV (UTF-8 with BOM) or Parquet, through pandas."""
     import pandas as pd
 
-    columns, rows = ((SUMMARY_COLUMNS, summary_rows) if table == SUMMARY_TABLE else (DETAIL_COLUMNS, detail_rows))
+    if table == SUMMARY_TABLE:
+        columns, rows = tuple(column.header for column in summary_columns(filing.resolved_form())), summary_rows
+    else:
+        columns, rows = detail_columns(filing), detail_rows
     frame = pd.DataFrame([[_csv_cell(v) if fmt == "csv" else v for v in row] for row in rows(filing, departments)],
                          columns=list(columns))
     with atomic_output(path, inputs=inputs) as temp:
@@ -96,7 +158,6 @@ def export_table(filing: Filing, departments: list[str | None], table: str, path
     return Path(path)
 
 
-_NUMERIC = ("项目总预算（元）", "当年预算（元）", "上年预算额（元）", "上年执行数（元）", "较上年变化", "目标数值")
 _COUNTS = ("序号", "指标数")
 
 
@@ -105,7 +166,7 @@ def _typed(frame):
     import pandas as pd
 
     for column in frame.columns:
-        if column in _NUMERIC:
+        if column.endswith(("（元）", "（万元）")) or column in ("较上年变化", "目标数值", "权重"):
             frame[column] = pd.array([None if v is None else float(v) for v in frame[column]], dtype="Float64")
         elif column in _COUNTS:
             frame[column] = frame[column].astype("Int64")
@@ -132,8 +193,14 @@ def export_filing(filing: Filing, path: str | Path, fmt: str, *, inputs: tuple[s
     return Path(path)
 
 
-def _field(project: Project, path: str) -> object:
-    value = value_at(project, path)
+def _field(form, project: Project, spot) -> object:
+    value = value_at(project, spot.path)
+    if spot.kind == "amount":
+        return form.to_cell_amount(value)
+    return _plain(value)
+
+
+def _plain(value: object) -> object:
     if isinstance(value, bool):
         return "是" if value else "否"
     return value

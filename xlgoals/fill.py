@@ -19,12 +19,13 @@ from typing import Any, Literal
 
 from . import layout
 from .errors import InputFileError
-from .frameworks import Framework, load_framework
+from .frameworks import Framework
 from .model import Filing, Indicator, Project
 from .targets import Target, parse_target
 from .values import clean_text, to_amount
 
 SignStyle = Literal["ascii", "symbol"]
+_FIELDS = ("level1", "level2", "level3", "target")  # what the filler sets on a row
 _SYMBOLS = {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}
 _CLOSE_NAME = 0.8  # difflib ratio above which a name is offered as a suggestion
 
@@ -92,7 +93,8 @@ def fill_filing(
     framework: Framework | None = None,
 ) -> tuple[Filing, FillReport]:
     """The filled copy of ``filing`` and the report of what changed and what was left."""
-    framework = framework or load_framework(filing.framework)
+    framework = framework or filing.resolved_framework()
+    form = filing.resolved_form()
     report = FillReport()
     filled = filing.model_copy(deep=True)
     last = _by_name(last_year.projects) if last_year is not None else {}
@@ -100,20 +102,23 @@ def fill_filing(
         report.skipped.append(Skipped(None, "indicators", f"上年填报使用的指标框架（{last_year.framework}）与今年不同，"
                                                          "未复制上年指标。"))
     for project in filled.projects:
-        rows = _Rows(project, framework, report)
+        rows = _Rows(project, framework, report, typed=form.has("performance_type"))
         rows.label_known_names()
         rows.add_standard_rows()
         previous = _previous(project, last, report)
-        if previous is not None:
+        if previous is not None and form.has("budget.prior_year_budget"):
             _carry_budget(project, previous, report)
             if last_year.framework == filing.framework:
                 rows.copy_from(previous)
         rows.add_missing_goals()
         if normalise:
             rows.normalise(sign_style)
+        rows.rows.sort(key=_period_first)  # as the form prints its tables (and the model keeps them)
         project.indicators = rows.rows
         rows.record()
     if executed is not None:
+        if not form.has("budget.prior_year_executed"):
+            raise InputFileError(f"表样“{form.name}”没有上年执行数一栏，不能用 --executed 填充。")
         _fill_executed(filled, executed, report)
     return filled, report
 
@@ -121,8 +126,9 @@ def fill_filing(
 class _Rows:
     """A project's indicator table being filled: inserts keep every existing row in its order."""
 
-    def __init__(self, project: Project, framework: Framework, report: FillReport):
+    def __init__(self, project: Project, framework: Framework, report: FillReport, *, typed: bool = True):
         self.project, self.framework, self.report = project, framework, report
+        self.typed = typed  # the form has a 绩效类型, which picks the standard rows
         self.rows: list[Indicator] = [row.model_copy() for row in project.indicators]
         self.original = [row.model_copy() for row in project.indicators]
         self.added: list[tuple[Indicator, str, bool]] = []  # (row object, reason, review)
@@ -150,7 +156,7 @@ class _Rows:
     def add_standard_rows(self) -> None:
         """The framework's standard rows for the project's 绩效类型, in the framework's order."""
         ptype = self.project.performance_type
-        if ptype not in self.framework.choices.performance_types:
+        if self.typed and ptype not in self.framework.choices.performance_types:
             self.report.skipped.append(Skipped(self.project.name, "performance_type",
                                                "绩效类型未填或不在列表中，只补充了各类型通用的标准指标。"))
         standard = self.framework.standard_rows_for(ptype if ptype in self.framework.choices.performance_types
@@ -175,11 +181,12 @@ class _Rows:
 
     def add_missing_goals(self) -> None:
         """An empty row under each level-1 goal (and required level 2) that has none, to show what is missing."""
+        annual = [row for row in self.rows if row.horizon == "annual"]
         for node in self.framework.level1:
-            if node.required and not any(row.level1 == node.name for row in self.rows):
+            if node.required and not any(row.level1 == node.name for row in annual):
                 self._insert(self._goal_end(node.name), Indicator(level1=node.name), "缺少的一级目标，请填写指标")
             for child in node.required_children:
-                if not any((row.level1, row.level2) == (node.name, child) for row in self.rows):
+                if not any((row.level1, row.level2) == (node.name, child) for row in annual):
                     self._insert(self._goal_end(node.name, child), Indicator(level1=node.name, level2=child),
                                  "缺少的二级目标，请填写指标")
 
@@ -192,7 +199,8 @@ class _Rows:
 
     def _goal_end(self, level1: str | None, level2: str | None = None) -> int:
         """After the last row of that goal (and level 2), or where the goal falls in framework order."""
-        same = [i for i, r in enumerate(self.rows) if r.level1 == level1 and (level2 is None or r.level2 == level2)]
+        same = [i for i, r in enumerate(self.rows) if r.level1 == level1 and (level2 is None or r.level2 == level2)
+                and r.horizon == "annual"]
         if same:
             return same[-1] + 1
         if level2 is not None:
@@ -212,14 +220,14 @@ class _Rows:
         for index, row in enumerate(self.rows):
             if id(row) in added:
                 reason, review = added[id(row)]
-                for name in layout.INDICATOR_COLUMNS:
+                for name in _FIELDS:
                     value = getattr(row, name)
                     if value is not None:
                         self.report.changes.append(Change(self.project.name, layout.indicator_path(index, name),
                                                           None, _plain(value), reason, review))
                 continue
             before = next(originals)
-            for name in layout.INDICATOR_COLUMNS:
+            for name in _FIELDS:
                 old, new = getattr(before, name), getattr(row, name)
                 if old != new:
                     reason = "规范写法" if name == "target" else "按指标库补充"
@@ -251,8 +259,10 @@ def fill_workbook(source: str | Path, output: str | Path, *, last_year: str | Pa
     amounts = read_executed(executed) if executed is not None else None
     filled, report = fill_filing(filing, last_year=previous, executed=amounts, normalise=normalise,
                                  sign_style=sign_style)
+    form = filled.resolved_form()
     titles = dict(zip((project.name for project in filled.projects), sheet_titles(filled)))
-    cells = {(change.project, change.field): (titles.get(change.project), layout.cell_of(change.field))
+    written = {project.name: form.written_cells(project) for project in filled.projects}
+    cells = {(change.project, change.field): (titles.get(change.project), written[change.project].get(change.field))
              for change in report.changes if change.project in titles}
     notes = {cells[(change.project, change.field)]: Note("自上年填报复制，请核对后保留或修改。")
              for change in report.changes if change.review and (change.project, change.field) in cells}
@@ -369,6 +379,10 @@ def _table_rows(path: Path) -> list[list[Any]]:
         except UnicodeDecodeError:
             continue
     raise InputFileError("执行数文件不是 UTF-8 或 GB18030 编码的 CSV，请另存后再试。", path)
+
+
+def _period_first(row: Indicator) -> int:
+    return 0 if row.horizon == "period" else 1
 
 
 def _by_name(projects: Iterable[Project]) -> dict[str, Project]:

@@ -75,8 +75,9 @@ def combine(filings: Sequence[Filing], paths: Sequence[Path]) -> Filing:
     """One filing from several inputs of the same unit, year and framework."""
     first = filings[0]
     for filing, path in zip(filings[1:], paths[1:]):
-        if (filing.unit, filing.year, filing.framework) != (first.unit, first.year, first.framework):
-            raise InputFileError(f"与第一个文件的单位、年度或指标框架不同（{filing.unit} {filing.year}），"
+        if (filing.unit, filing.year, filing.form, filing.framework) != \
+                (first.unit, first.year, first.form, first.framework):
+            raise InputFileError(f"与第一个文件的单位、年度、表样或指标框架不同（{filing.unit} {filing.year}），"
                                  "请分开处理。", path)
     projects = [project for filing in filings for project in filing.projects]
     return first.model_copy(update={"projects": projects})

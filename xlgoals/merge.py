@@ -43,7 +43,7 @@ class Submission:
 class MergeEvent:
     """A decision the merge took that the finance office must know about."""
 
-    kind: str  # unreadable | skipped-merged | other-unit | other-year | superseded | duplicate-project | repeated-input
+    kind: str  # unreadable | skipped-merged | other-unit | other-year | other-form | superseded | duplicate-project | repeated-input
     file: str
     project: str | None
     action: str  # Chinese: what was done
@@ -64,7 +64,8 @@ class MergeResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "unit": self.filing.unit, "year": self.filing.year, "framework": self.filing.framework,
+            "unit": self.filing.unit, "year": self.filing.year, "form": self.filing.form,
+            "framework": self.filing.framework,
             "projects": len(self.filing.projects),
             "stats": {"errors": sum(f.severity == "error" for f in self.findings),
                       "warnings": sum(f.severity == "warning" for f in self.findings),
@@ -166,11 +167,16 @@ def merge(
             raise InputFileError(submissions[0].error or "无法读取。", submissions[0].path)
         reasons = "；".join(f"{Path(s.path).name}：{(s.error or '').rstrip('。')}" for s in submissions)
         raise InputFileError(f"没有可合并的内容，{len(submissions)} 个输入文件都无法读取或已跳过（{reasons}）。")
-    unit, year, framework = _target(readable, unit, year)
+    unit, year, form, framework = _target(readable, unit, year)
     accepted: list[Submission] = []
     for submission in readable:
         filing = submission.filing
-        if filing.unit != unit:
+        if filing.resolved_form() != form:
+            submission.status = "未合并"
+            events.append(MergeEvent("other-form", submission.path, None,
+                                     f"未合并：表样是“{filing.resolved_form().name}”，本次汇总的是“{form.name}”；"
+                                     "一份汇总只含一种表样，请分开汇总。"))
+        elif filing.unit != unit:
             submission.status = "未合并"
             events.append(MergeEvent("other-unit", submission.path, None,
                                      f"未合并：单位是“{filing.unit}”，不是“{unit}”。"))
@@ -178,14 +184,14 @@ def merge(
             submission.status = "未合并"
             events.append(MergeEvent("other-year", submission.path, None,
                                      f"未合并：年度是 {filing.year}，不是 {year}。"))
-        elif filing.framework != framework:
+        elif filing.resolved_framework() != framework:
             submission.status = "未合并"
             events.append(MergeEvent("other-unit", submission.path, None,
-                                     f"未合并：指标框架是“{filing.framework}”，不是“{framework}”。"))
+                                     f"未合并：指标框架是“{filing.framework}”，不是“{framework.id}”。"))
         else:
             accepted.append(submission)
     accepted = _latest_per_department(accepted, events)
-    merged, departments = _combine(accepted, unit, year, framework, events)
+    merged, departments = _combine(accepted, unit, year, form, framework, events)
     findings = check_filing(merged, rules)
     return MergeResult(merged, departments, submissions, events, findings)
 
@@ -208,13 +214,15 @@ def _read_all(inputs: list[Path], jobs: int | None,
     return results
 
 
-def _target(readable: list[Submission], unit: str | None, year: int | None) -> tuple[str, int, str]:
-    """The unit, year and framework of the filing: as given, else what most inputs say."""
+def _target(readable: list[Submission], unit: str | None, year: int | None):
+    """The unit, year, form and framework of the filing: as given, else what most inputs say."""
     unit = unit or Counter(s.filing.unit for s in readable).most_common(1)[0][0]
     year = year or Counter(s.filing.year for s in readable if s.filing.unit == unit).most_common(1)[0][0]
-    framework = Counter(s.filing.framework for s in readable
-                        if (s.filing.unit, s.filing.year) == (unit, year)).most_common(1)
-    return unit, year, framework[0][0] if framework else readable[0].filing.framework
+    same = [s.filing for s in readable if (s.filing.unit, s.filing.year) == (unit, year)] or [readable[0].filing]
+    forms = [filing.resolved_form() for filing in same]
+    form = max(forms, key=forms.count)  # the most common; the first of equals
+    frameworks = [filing.resolved_framework() for filing in same if filing.resolved_form() == form]
+    return unit, year, form, max(frameworks, key=frameworks.count)
 
 
 def _latest_per_department(accepted: list[Submission], events: list[MergeEvent]) -> list[Submission]:
@@ -235,7 +243,7 @@ def _latest_per_department(accepted: list[Submission], events: list[MergeEvent])
     return sorted(kept, key=lambda s: (s.department, s.path))
 
 
-def _combine(accepted: list[Submission], unit: str, year: int, framework: str,
+def _combine(accepted: list[Submission], unit: str, year: int, form, framework,
              events: list[MergeEvent]) -> tuple[Filing, list[str]]:
     """Projects in a stable order (department, then project), each pointing at its merged sheet."""
     from .workbook.writer import sheet_titles
@@ -253,18 +261,8 @@ def _combine(accepted: list[Submission], unit: str, year: int, framework: str,
             events.append(MergeEvent("duplicate-project", "、".join(sorted(departments)), name,
                                      f"两份都已保留并标注：{'、'.join(sorted(departments))} 都提交了此项目。"))
     projects = [project.model_copy(update={"source": None}) for _, _, project in entries]
-    filing = Filing(unit=unit, year=year, framework=framework, projects=projects)
+    filing = Filing(unit=unit, year=year, form=form.id, framework=framework.id, projects=projects,
+                    form_spec=form, framework_spec=framework)
     for (department, path, _), project, title in zip(entries, filing.projects, sheet_titles(filing)):
-        project.source = Source(file=path, sheet=title, cells=_written_cells(project))
+        project.source = Source(file=path, sheet=title, cells=form.written_cells(project))
     return filing, [department for department, _, _ in entries]
-
-
-def _written_cells(project: Project) -> dict[str, str]:
-    """Where the writer puts each field of a project (indicators in consecutive rows)."""
-    cells = {spot.path: spot.cell for spot in layout.PROJECT_SPOTS}
-    cells["indicators"] = layout.cell_of("indicators")
-    for index in range(len(project.indicators)):
-        for name in layout.INDICATOR_COLUMNS:
-            path = layout.indicator_path(index, name)
-            cells[path] = layout.cell_of(path)
-    return cells

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from operator import attrgetter
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
@@ -63,24 +63,41 @@ class _Model(BaseModel):
 
 
 class Budget(_Model):
-    """The four amounts of the form, in yuan."""
+    """The amounts of the forms, always in yuan (a 万元 form converts on reading and writing).
+
+    ``total`` is 项目总预算 (Shanghai) or 中期资金总额 (national), ``current_year`` 项目当年预算 or
+    年度资金总额; the national form splits each into 财政拨款 and 其他资金.
+    """
 
     total: Amount = None
     current_year: Amount = None
     prior_year_budget: Amount = None
     prior_year_executed: Amount = None
+    total_fiscal: Amount = None
+    total_other: Amount = None
+    current_year_fiscal: Amount = None
+    current_year_other: Amount = None
 
 
 class Indicator(_Model):
-    """One row of the indicator table: three levels of goal and the target value."""
+    """One row of an indicator table: three levels of goal and the target value.
+
+    ``horizon`` says which table of a form holds it: the year's (every form) or the period's
+    (中期, the national form); ``weight`` and ``standard`` are the 权重 and 指标解释 columns some
+    forms add.
+    """
 
     level1: Text = None
     level2: Text = None
     level3: Text = None
     target: TargetValue = None
+    horizon: Literal["annual", "period"] = "annual"
+    weight: Amount = None
+    standard: Text = None
 
     def is_empty(self) -> bool:
-        return not (self.level1 or self.level2 or self.level3 or self.target)
+        return not (self.level1 or self.level2 or self.level3 or self.target or self.weight is not None
+                    or self.standard)
 
 
 class Project(_Model):
@@ -100,15 +117,26 @@ class Project(_Model):
     safeguards: Text = None
     implementation_plan: Text = None
     objectives: Text = None
+    supervising_department: Text = None
+    implementing_unit: Text = None
+    attribute: Text = None
+    period: Text = None
+    annual_objectives: Text = None
     budget: Budget = Field(default_factory=Budget)
     indicators: list[Indicator] = Field(default_factory=list)
     source: Source | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _drop_empty_rows(self) -> Project:
-        """A row with nothing in it is no indicator (the reader skips such rows too)."""
-        if any(indicator.is_empty() for indicator in self.indicators):
-            self.indicators = [indicator for indicator in self.indicators if not indicator.is_empty()]
+        """A row with nothing in it is no indicator (the reader skips such rows too); the period's
+        rows come first, as the forms print their tables, so an index means one row everywhere."""
+        indicators = self.indicators
+        if any(indicator.is_empty() for indicator in indicators):
+            indicators = [indicator for indicator in indicators if not indicator.is_empty()]
+        if any(indicator.horizon == "period" for indicator in indicators):
+            indicators = sorted(indicators, key=_period_first)
+        if indicators is not self.indicators:
+            self.indicators = indicators
         return self
 
     def cell(self, field: str) -> tuple[str | None, str | None]:
@@ -118,20 +146,53 @@ class Project(_Model):
         return self.source.sheet, self.source.cells.get(field)
 
 
+def _period_first(indicator: Indicator) -> int:
+    return 0 if indicator.horizon == "period" else 1
+
+
 class Filing(_Model):
-    """A unit's filing for one budget year: the cover data and its projects."""
+    """A unit's filing for one budget year: the cover data and its projects.
+
+    ``form`` and ``framework`` name the form and the indicator framework (ids); a unit's own form
+    or framework, read from a file or a workbook, travels with the filing in ``form_spec`` and
+    ``framework_spec`` (not part of the JSON), so checks and writers never look it up elsewhere.
+    """
 
     unit: Text = None
     year: Year = None
-    framework: str = "shanghai-2020"
+    form: str = "shanghai-2020"
+    framework: str | None = None  # the form's default framework when not given
     department: Text = None
     contact: Text = None
     phone: Text = None
     projects: list[Project] = Field(default_factory=list)
     source: str | None = Field(default=None, exclude=True)
+    form_spec: Any = Field(default=None, exclude=True)
+    framework_spec: Any = Field(default=None, exclude=True)
+
+    def _default_framework(self) -> str:
+        from .layout import builtin_forms, load_form
+
+        if self.form_spec is not None:
+            return self.form_spec.framework
+        return load_form(self.form).framework if self.form in builtin_forms() else "shanghai-2020"
+
+    def resolved_form(self):
+        """The filing's form: the one it carries, else the built-in of its id."""
+        from .layout import load_form
+
+        return self.form_spec if self.form_spec is not None else load_form(self.form)
+
+    def resolved_framework(self):
+        """The filing's framework: the one it carries, else the built-in of its id."""
+        from .frameworks import load_framework
+
+        return self.framework_spec if self.framework_spec is not None else load_framework(self.framework)
 
     @model_validator(mode="after")
     def _inherit_unit_and_year(self) -> Filing:
+        if self.framework is None:
+            self.framework = self._default_framework()
         for project in self.projects:
             if project.unit is None:
                 project.unit = self.unit

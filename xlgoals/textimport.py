@@ -45,7 +45,7 @@ from typing import NamedTuple
 from .errors import InputFileError
 from .fileio import read_input_bytes
 from .frameworks import Framework, builtin_ids, load_framework
-from .layout import BUDGET_SPOTS, COVER_SPOTS, HEADER_SPOTS, LONG_TEXT_SPOTS, Spot
+from .layout import COVER_SPOTS, Spot, load_form
 from .model import Filing
 from .targets import parse_target
 
@@ -144,7 +144,8 @@ _GOALS_RE = re.compile(r"^\d{4}年度?绩效目标$|^年度绩效目标$|^绩效
 # page numbers, and the template's footer "项目名　第 2 页，共 8 页"
 _PAGE_NUMBER_RE = re.compile(r"^(?:第\d+页(?:[,/]?共\d+页)?|.{1,40}?第\d+页,?共\d+页|\d+/\d+|-\d+-)$")
 
-_FORM_SPOTS: tuple[Spot, ...] = (*HEADER_SPOTS, *LONG_TEXT_SPOTS, *BUDGET_SPOTS)
+# The published tables this reads are the Shanghai 2020 form's (the national 申报表's are a later step).
+_FORM_SPOTS: tuple[Spot, ...] = load_form("shanghai-2020").spots
 _LABEL_OF = {spot.path: spot.label for spot in _FORM_SPOTS}
 _KIND_OF = {spot.path: spot.kind for spot in _FORM_SPOTS}
 _ONE_LINE_KINDS = ("date", "yesno", "amount")  # short values: never wrapped over two lines
@@ -283,10 +284,23 @@ def detect_framework(texts: Sequence[str]) -> tuple[str | None, int | None]:
         squashed = _squash(text)
         if squashed.startswith("指标框架") and squashed[4:].lstrip(":") in names:
             return names[squashed[4:].lstrip(":")], no
-        for header, ref in headers:
-            if _TABLE_LABEL_RE.sub("", squashed, count=1).startswith(header):
-                return ref, no
+        matching = [ref for header, ref in headers if _TABLE_LABEL_RE.sub("", squashed, count=1).startswith(header)]
+        if matching:
+            return _likeliest([fw for fw in frameworks if fw.id in matching], texts), no
     return None, None
+
+
+def _likeliest(candidates: list[Framework], texts: Sequence[str]) -> str:
+    """Of frameworks printing the same headers, the one whose own 二级 names the text uses most
+    (a cell of its own line); on a tie the newest (the later id)."""
+    cells = {_squash(text) for text in texts}
+    shared = set.intersection(*(set(child for node in fw.level1 for child in node.children) for fw in candidates))
+
+    def score(fw: Framework) -> tuple[int, str]:
+        own = {child for node in fw.level1 for child in node.children} - shared
+        return len(own & cells), fw.id
+
+    return max(candidates, key=score).id
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,8 +32,8 @@ class Labels(_Data):
 
 
 class Choices(_Data):
-    categories: tuple[str, ...]
-    performance_types: tuple[str, ...]
+    categories: tuple[str, ...] = ()
+    performance_types: tuple[str, ...] = ()
 
 
 class Level1(_Data):
@@ -66,7 +66,7 @@ class Framework(_Data):
     name: str
     budget_heading: str = "项目资金情况"
     labels: Labels
-    choices: Choices
+    choices: Choices = Choices()
     level1: tuple[Level1, ...] = Field(min_length=1)
     standard_rows: tuple[StandardRow, ...] = ()
     library: tuple[tuple[str, str, str], ...] = ()
@@ -121,29 +121,27 @@ class Framework(_Data):
         return [row for row in self.standard_rows if row.applies_to(performance_type)]
 
 
-_registered: dict[str, Framework] = {}
-
-
 @cache
 def builtin_ids() -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in FRAMEWORKS_DIR.glob("*.toml")))
 
 
-def register_framework(framework: Framework) -> Framework:
-    """Make a unit's own framework (read from a file or a workbook) known by its id."""
+def own_framework(framework: Framework, origin: str | Path | None = None) -> Framework:
+    """A unit's own framework (from a file or a workbook): refused when it takes a built-in's id."""
     if framework.id in builtin_ids():
-        raise InputFileError(f"自定义指标框架不能使用内置框架的编号“{framework.id}”，请改用其他编号。")
-    _registered[framework.id] = framework
+        raise InputFileError(f"自定义指标框架不能使用内置框架的编号“{framework.id}”，请改用其他编号。", origin)
     return framework
 
 
-def load_framework(ref: str | Path) -> Framework:
-    """A framework by id (built-in or registered) or a unit's own TOML file by path."""
-    if str(ref) in _registered:
-        return _registered[str(ref)]
+def load_framework(ref: str | Path | Framework) -> Framework:
+    """A framework by built-in id, or a unit's own TOML file by path (nothing is registered anywhere:
+    the filing carries its framework)."""
+    if isinstance(ref, Framework):
+        return ref
     if str(ref) in builtin_ids():
         return _load(FRAMEWORKS_DIR / f"{ref}.toml")
-    return register_framework(_load(Path(ref).resolve()))
+    path = Path(ref).resolve()
+    return own_framework(_load(path), path)
 
 
 def parse_framework(text: str, origin: str | Path) -> Framework:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
-from ..frameworks import load_framework
 from ..model import Filing, Project
 from .registry import CATALOGUE, Context, Found, Issue, ProjectView, Row, Rule
 from .report import Finding
@@ -59,8 +58,8 @@ class _RowVerdicts:
 def check_filing(filing: Filing, settings: RuleSettings | None = None) -> list[Finding]:
     """The findings of every enabled rule, project by project, in the catalogue's order."""
     settings = settings or RuleSettings()
-    framework = load_framework(filing.framework)
-    active = [_Active(rule.check, Context(filing, framework, settings.params(rule)), order, rule,
+    framework, form = filing.resolved_framework(), filing.resolved_form()
+    active = [_Active(rule.check, Context(filing, framework, form, settings.params(rule)), order, rule,
                       settings.severity(rule))
               for order, rule in enumerate(CATALOGUE.values()) if settings.enabled(rule)]
     verdicts = _RowVerdicts([entry for entry in active if entry.rule.scope == "row"])
@@ -72,12 +71,13 @@ def check_filing(filing: Filing, settings: RuleSettings | None = None) -> list[F
         indicators = project.indicators
         # A row's content: its names and its target. Equal targets are one cached instance
         # (parse_target), so id() finds repeated rows; all targets are alive, so no two share an id.
+        periods = view.periods
         for index, key in enumerate(zip(view.names, map(id, map(_TARGET, indicators)))):
             fired = verdicts.rows.get(key)
             if fired is None:
-                verdicts.rows[key] = verdicts.judge(Row(index, indicators[index]), hits)
+                verdicts.rows[key] = verdicts.judge(Row(index, indicators[index], periods), hits)
             elif fired:
-                _run(fired, Row(index, indicators[index]), hits)
+                _run(fired, Row(index, indicators[index], periods), hits)
         _run(project_rules, view, hits)
         if hits:
             hits.sort(key=_FIRST)  # stable: each rule's rows stay in table order

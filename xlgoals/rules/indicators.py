@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from ..layout import format_amount, table_path
 from .registry import Context, Issue, ProjectView, Row, rule
 
 
@@ -44,20 +47,49 @@ def level_missing(row: Row, ctx: Context) -> list[Issue] | None:
             for field, label in (("level1", labels.level1), ("level2", labels.level2)) if getattr(row, field) is None]
 
 
+def _tables(view: ProjectView, ctx: Context):
+    """The tables coverage is checked on: the year's always, the period's once it has rows."""
+    yield "annual", "", view.goals
+    if view.periods and "period" in ctx.form.horizons():
+        yield "period", "中期指标中", view.period_goals()
+
+
 @rule("level1-uncovered", "一级目标没有指标", "error", family="indicators",
-      meaning="框架中的每个一级目标至少要有一条指标。")
+      meaning="框架中的每个一级目标至少要有一条指标（有中期绩效指标表的，填了中期指标时中期表也一样）。")
 def level1_uncovered(view: ProjectView, ctx: Context) -> list[Issue]:
-    present = {level1 for level1, _ in view.goals}
-    return [Issue("indicators", f"一级目标“{node.name}”下没有任何指标，请至少填写一条。", node.name)
-            for node in ctx.framework.level1 if node.required and node.name not in present]
+    label = ctx.framework.labels.level1
+    issues = []
+    for horizon, where, goals in _tables(view, ctx):
+        present = {level1 for level1, _ in goals}
+        issues += [Issue(table_path(horizon), f"{where}{label}“{node.name}”下没有任何指标，请至少填写一条。", node.name)
+                   for node in ctx.framework.level1 if node.required and node.name not in present]
+    return issues
 
 
 @rule("level2-required-missing", "缺少必备的二级目标", "error", family="indicators",
       meaning="产出目标必须同时包含数量和质量指标（按框架规定）。")
 def level2_required_missing(view: ProjectView, ctx: Context) -> list[Issue]:
-    return [Issue("indicators", f"“{node.name}”下缺少“{child}”指标，请补充。", child)
+    return [Issue(table_path(horizon), f"{where}“{node.name}”下缺少“{child}”指标，请补充。", child)
+            for horizon, where, goals in _tables(view, ctx)
             for node in ctx.framework.level1 for child in node.required_children
-            if (node.name, child) not in view.goals]
+            if (node.name, child) not in goals]
+
+
+@rule("indicator-weights-total", "指标权重合计不符", "warning", family="indicators",
+      meaning="表样有权重（分值）列时，每张指标表中各指标的权重合计应等于表样规定的总分（通常为 100）。")
+def weights_total(view: ProjectView, ctx: Context) -> list[Issue] | None:
+    total = ctx.form.weight_total
+    if total is None:
+        return None
+    issues = []
+    indicators = view.project.indicators
+    for horizon, rows in (("period", indicators[:view.periods]), ("annual", indicators[view.periods:])):
+        weights = [row.weight for row in rows if isinstance(row.weight, Decimal)]
+        if weights and sum(weights) != total:
+            where = "中期" if horizon == "period" else "年度"
+            issues.append(Issue(table_path(horizon), f"{where}绩效指标的权重合计为 {format_amount(sum(weights))}，"
+                                                     f"应为 {format_amount(total)}，请核对。", sum(weights)))
+    return issues
 
 
 @rule("indicator-target-missing", "指标没有目标值", "error", family="indicators", scope="row",
@@ -84,12 +116,14 @@ def indicator_duplicate(view: ProjectView, ctx: Context) -> list[Issue] | None:
         return None
     seen: dict[tuple, int] = {}
     issues = []
-    for index, key in enumerate(view.names):
-        if key[2] is None:
+    for index, names in enumerate(view.names):
+        if names[2] is None:
             continue
+        key = (index < view.periods, *names)  # the same indicator for the period and for the year is no repeat
         if key in seen:
-            row = Row(index, view.project.indicators[index])
-            issues.append(Issue(row.path("level3"), f"{row.name}与第 {seen[key] + 1} 条重复，请删除或合并。", row.level3))
+            row = Row(index, view.project.indicators[index], view.periods)
+            first = seen[key] - row.offset + 1
+            issues.append(Issue(row.path("level3"), f"{row.name}与第 {first} 条重复，请删除或合并。", row.level3))
         else:
             seen[key] = index
     return issues

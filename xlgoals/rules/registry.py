@@ -24,6 +24,7 @@ from typing import Any, Literal, NamedTuple
 
 from .. import layout
 from ..frameworks import Framework
+from ..layout import Form
 from ..model import Filing, Indicator, Project
 
 Severity = Literal["error", "warning"]
@@ -45,14 +46,15 @@ Found = Issue | list[Issue] | None  # what a check returns
 
 
 class Context(NamedTuple):
-    """What every check may consult: the filing, its framework, and the rule's parameters."""
+    """What every check may consult: the filing, its framework and form, and the rule's parameters."""
 
     filing: Filing
     framework: Framework
+    form: Form
     params: dict[str, Any]
 
 
-FIELD_PATHS: tuple[str, ...] = tuple(spot.path for spot in layout.PROJECT_SPOTS)
+FIELD_PATHS: tuple[str, ...] = ("year", *layout.PROJECT_PATHS)  # every form's fields: the model's union
 _read_fields = attrgetter(*FIELD_PATHS)
 _read_names = attrgetter("level1", "level2", "level3")
 _goal = itemgetter(0, 1)
@@ -64,29 +66,37 @@ class ProjectView(NamedTuple):
     project: Project
     values: dict[str, Any]  # every form field's path (FIELD_PATHS) → its value
     names: list[tuple[str | None, str | None, str | None]]  # each indicator row's three levels, in table order
-    goals: set[tuple[str | None, str | None]]  # the (level1, level2) pairs present
+    goals: set[tuple[str | None, str | None]]  # the (level1, level2) pairs of the year's table
+    periods: int  # rows of the period's table (they come first)
 
     @classmethod
     def of(cls, project: Project) -> ProjectView:
         names = list(map(_read_names, project.indicators))
-        return cls(project, dict(zip(FIELD_PATHS, _read_fields(project))), names, set(map(_goal, names)))
+        periods = sum(1 for indicator in project.indicators if indicator.horizon == "period")
+        return cls(project, dict(zip(FIELD_PATHS, _read_fields(project))), names, set(map(_goal, names[periods:])),
+                   periods)
+
+    def period_goals(self) -> set[tuple[str | None, str | None]]:
+        return set(map(_goal, self.names[:self.periods]))
 
 
 class Row:
     """One indicator row as the row checks see it: built once per row, shared by all of them."""
 
-    __slots__ = ("index", "kind", "level1", "level2", "level3", "target")
+    __slots__ = ("index", "kind", "level1", "level2", "level3", "target", "offset", "period")
 
-    def __init__(self, index: int, indicator: Indicator) -> None:
+    def __init__(self, index: int, indicator: Indicator, periods: int = 0) -> None:
         self.index = index
         self.level1, self.level2, self.level3 = indicator.level1, indicator.level2, indicator.level3
         self.target = target = indicator.target
         self.kind = None if target is None else target.kind
+        self.period = indicator.horizon == "period"
+        self.offset = 0 if self.period else periods  # rows of the period's table before the year's
 
     @property
     def number(self) -> str:
-        """第 N 条指标: the row's position, counting from 1 as a reader does."""
-        return f"第 {self.index + 1} 条指标"
+        """第 N 条指标: the row's position in its table, counting from 1 as a reader does."""
+        return f"{'中期' if self.period else ''}第 {self.index - self.offset + 1} 条指标"
 
     @property
     def name(self) -> str:

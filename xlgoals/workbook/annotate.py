@@ -15,7 +15,8 @@ from .. import layout
 from ..fileio import atomic_output, check_workbook
 from ..rules.report import Finding, Report
 from .cells import put
-from .marks import MARK_AUTHOR, REPORT_HEADERS, REPORT_LINK_COLUMN, REPORT_WIDTHS, cell_marks, report_rows, template_fill
+from .reader import form_of_meta
+from .marks import MARK_AUTHOR, REPORT_HEADERS, REPORT_LINK_COLUMN, REPORT_WIDTHS, cell_marks, report_rows, sheet_reference, template_fill
 from .styles import MARK_FILLS, openpyxl_fill, openpyxl_look
 
 
@@ -24,7 +25,7 @@ def annotate_workbook(source: str | Path, report: Report, output: str | Path) ->
     source = check_workbook(source)
     workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)  # no macro, no external link travels
     findings = [finding for finding in report.sorted() if finding.file in (None, str(source))]
-    clear_marks(workbook)
+    clear_marks(workbook, source)
     mark_cells(workbook, findings)
     add_report_sheet(workbook, findings, report.summary())
     with atomic_output(output, inputs=(source,)) as temp:
@@ -41,20 +42,25 @@ def mark_cells(workbook, findings: list[Finding]) -> None:
         cell.comment = Comment(note.text, MARK_AUTHOR, width=320, height=min(60 + 40 * (note.text.count("\n") + 1), 400))
 
 
-def clear_marks(workbook) -> int:
+def clear_marks(workbook, path: str | Path = "") -> int:
     """Remove the marks of an earlier run (our notes, our fills) and the 校验结果 sheet; returns cells cleared.
 
-    A marked cell gets back the template's fill (:func:`.marks.template_fill`). A user's own notes
-    are left alone.
+    A marked cell gets back the template's fill (:func:`.marks.template_fill`) of the workbook's
+    form. A user's own notes are left alone.
     """
+    meta = workbook[layout.META_SHEET] if layout.META_SHEET in workbook.sheetnames else None
+    form = form_of_meta([list(row) for row in meta.iter_rows(values_only=True)] if meta is not None else None, path)
     cleared = 0
     for ws in workbook.worksheets:
+        places = None
         for row in ws.iter_rows():
             for cell in row:
                 if cell.comment is None or cell.comment.author != MARK_AUTHOR:
                     continue
+                if places is None:
+                    places = form.find_places(lambda r, ws=ws: str(ws[f"A{r}"].value or "").strip(), ws.max_row) or ()
                 cell.comment = None
-                cell.fill = openpyxl_fill(template_fill(ws.title, cell.coordinate))
+                cell.fill = openpyxl_fill(template_fill(form, ws.title, cell.coordinate, places or None))
                 cleared += 1
     if layout.REPORT_SHEET in workbook.sheetnames:
         del workbook[layout.REPORT_SHEET]
@@ -78,7 +84,7 @@ def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
             _style(cell, "cell")
         if entry.target is not None:
             link = ws.cell(row, REPORT_LINK_COLUMN)
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{entry.target[0]}'!{entry.target[1]}")
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=sheet_reference(*entry.target))
             _style(link, "link")
         ws.cell(row, 2).fill = openpyxl_fill(MARK_FILLS[entry.severity])
         ws.row_dimensions[row].height = entry.height

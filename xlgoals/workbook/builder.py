@@ -16,7 +16,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from .. import layout
 from ..frameworks import Framework, builtin_ids
+from ..layout import Form
 from ..model import Project, value_at
+from .cells import split_target
 from .xlsx import Book, page_setup
 
 DEFAULT_PASSWORD = "xlgoals"
@@ -24,7 +26,7 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _EXCEL_RESERVED_SHEETS = {"history"}  # Excel keeps this name for its change history
 _DATE_MIN, _DATE_MAX = dt.date(1990, 1, 1), dt.date(2099, 12, 31)
 _INPUT_ROLES = {"long": "input_long", "amount": "input_amount", "date": "input_date"}
-_LAST_COLUMN = layout.split_cell(f"{layout.LAST_COLUMN}1")[1]
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def sheet_title(name: str | None, taken: set[str], fallback: str) -> str:
@@ -49,58 +51,110 @@ def _clip(text: str, units: int) -> str:
     return text
 
 
-def draw_project_sheet(book: Book, ws: Worksheet, framework: Framework, unit: str | None, year: int | str | None,
-                       project: Project | None, indicator_rows: int = layout.INDICATOR_ROWS) -> None:
+def draw_project_sheet(book: Book, ws: Worksheet, form: Form, framework: Framework, unit: str | None,
+                       year: int | str | None, project: Project | None,
+                       capacities: tuple[int, ...] | None = None) -> None:
     """One protected form sheet laid out like the official table: blank, or with ``project`` typed in."""
     year = project.year if project is not None else year
-    for column, width in layout.COLUMN_WIDTHS.items():
-        index = layout.split_cell(f"{column}1")[1] - 1
+    for column, width in form.columns.items():
+        index = layout.column_number(column) - 1
         ws.set_column(index, index, width)
-    _band(book, ws, layout.TITLE_RANGE, layout.TITLE, "title", 30)
-    _band(book, ws, layout.YEAR_SPOT.value_range, f"（{year}年度）", "subtitle", 20)
-    for spot in layout.HEADER_SPOTS:
-        book.put(ws, spot.label_cell, spot.label, "label")
-        value = value_at(project, spot.path) if project is not None else (unit if spot.kind == "title" else None)
-        book.span(ws, spot.value_range, value, "value" if spot.kind == "title" else _INPUT_ROLES.get(spot.kind, "input"))
-        _height(ws, spot.label_cell, 32)
-    for spot in layout.LONG_TEXT_SPOTS:
-        _band(book, ws, f"{spot.label_cell}:{layout.LAST_COLUMN}{_row(spot.label_cell)}", spot.shown, "section_left", 20)
-        value = value_at(project, spot.path) if project is not None else None
-        book.span(ws, spot.value_range, value, "input_long")
-        height = (layout.long_text_height(value) if project is not None
-                  else layout.long_text_height(None, minimum_chars=layout.LONG_TEXT_CAPACITY))
-        _height(ws, spot.cell, height)
-    _band(book, ws, layout.BUDGET_HEADING_RANGE, framework.budget_heading, "section", 22)
-    for spot in layout.BUDGET_SPOTS:
-        book.put(ws, spot.label_cell, spot.label, "label")
-        book.span(ws, spot.value_range, value_at(project, spot.path) if project is not None else None, "input_amount")
-        _height(ws, spot.label_cell, 32)
-    _band(book, ws, layout.INDICATOR_HEADING_RANGE, f"{year}年绩效目标", "section", 22)
-    header = layout.INDICATOR_HEADER_ROW
-    for field, (first, last) in layout.INDICATOR_COLUMNS.items():
-        _band(book, ws, f"{first}{header}:{last}{header}", getattr(framework.labels, field), "label", 22)
+    words = {"year": year, "budget_heading": framework.budget_heading}
+    heights: dict[int, float] = {}
+    cells: list[tuple[int, str, object, str]] = []  # (row, range, value, role): drawn in row order below
+
+    def put(cell_range: str, value: object, role: str, height: float | None = None) -> None:
+        row = _row(cell_range.split(":")[0])
+        cells.append((row, cell_range, value, role))
+        if height is not None:
+            heights[row] = height
+
+    put(form.title_range, form.title, "title", 30)
+    put(form.year_range, f"（{year}年度）", "subtitle", 20)
+    for heading in form.headings:
+        put(heading.range, _fill_in(heading.text, words), heading.role, heading.height)
+    for spot in form.spots:
+        value = _cell_value(form, spot, project, unit)
+        if spot.kind == "long":
+            put(spot.label_range, spot.shown, "section_left" if spot.band else "label", spot.height or 20)
+            width = sum(form.columns[layout.column_name(c)] for c in _columns_of(spot.value_range))
+            per_line = max(1, int(width // 2))
+            size = (layout.long_text_height(value, chars_per_line=per_line) if project is not None
+                    else layout.long_text_height(None, minimum_chars=spot.capacity, chars_per_line=per_line))
+            row = _row(spot.cell)
+            put(spot.value_range, value, "input_long", max(heights.get(row, 0), size))
+            continue
+        if spot.label_range:
+            put(spot.label_range, spot.label, "label", spot.height or 32)
+        put(spot.value_range, value, "value" if spot.kind == "title" else _input_role(form, spot.kind))
+    # XlsxWriter streams a large filing's sheets row by row: heights first, then cells in row order.
+    for row, height in heights.items():
+        ws.set_row(row - 1, height)
+    for _, cell_range, value, role in sorted(cells, key=lambda cell: cell[0]):
+        book.span(ws, cell_range, value, role)
     indicators = project.indicators if project is not None else []
-    last_row = layout.INDICATOR_FIRST_ROW + indicator_rows - 1
-    for offset, row in enumerate(range(layout.INDICATOR_FIRST_ROW, last_row + 1)):
-        indicator = indicators[offset] if offset < len(indicators) else None
-        for field, (first, last) in layout.INDICATOR_COLUMNS.items():
-            value = _indicator_value(indicator, field)
-            book.span(ws, f"{first}{row}:{last}{row}", value, "input")
-        ws.set_row(row - 1, 20)
-    _validations(ws, framework, last_row)
+    capacities = capacities or form.capacities(indicators)
+    places = form.places(capacities)
+    last = form.last_column
+    by_horizon: dict[str, list] = {}
+    for indicator in indicators:
+        by_horizon.setdefault(indicator.horizon, []).append(indicator)
+    for place in places:
+        _band(book, ws, f"A{place.heading_row}:{last}{place.heading_row}", _fill_in(place.heading, words), "section", 22)
+        header = place.header_row
+        for column in form.indicator_columns:
+            label = column.label or getattr(framework.labels, column.field)
+            _band(book, ws, f"{column.first}{header}:{column.last or column.first}{header}", label, "label", 22)
+        rows = by_horizon.get(place.horizon, [])
+        for offset, row in enumerate(range(place.first_row, place.last_row + 1)):
+            values = cells_of_indicator(form, rows[offset]) if offset < len(rows) else {}
+            for column in form.indicator_columns:
+                role = "input_number" if column.field == "weight" else "input"
+                book.span(ws, f"{column.first}{row}:{column.last or column.first}{row}", values.get(column.field), role)
+            ws.set_row(row - 1, 20)
+    _validations(ws, form, framework, places)
     # A filled form prints its rows, not 40 blank ones.
-    printed = layout.INDICATOR_FIRST_ROW + max(len(indicators), 1) - 1 if project is not None else last_row
-    page_setup(ws, printed, _LAST_COLUMN)
+    final = places[-1]
+    printed = final.first_row + max(len(by_horizon.get(final.horizon, [])), 1) - 1 if project is not None \
+        else final.last_row
+    page_setup(ws, printed, form.width)
     book.leftover_notes(ws)
     book.protect(ws)
 
 
-def _indicator_value(indicator, field: str):
-    if indicator is None:
-        return None
-    if field == "target":
-        return indicator.target.raw if indicator.target else None
-    return getattr(indicator, field)
+def _fill_in(text: str, words: dict[str, object]) -> str:
+    """A form's text with its placeholders ({year}, {budget_heading}) filled in."""
+    return _PLACEHOLDER.sub(lambda match: str(words.get(match.group(1), match.group(0))), text)
+
+
+def _cell_value(form: Form, spot: layout.Spot, project: Project | None, unit: str | None):
+    if project is None:
+        return unit if spot.kind == "title" else None
+    value = value_at(project, spot.path)
+    return form.to_cell_amount(value) if spot.kind == "amount" else value
+
+
+def _input_role(form: Form, kind: str) -> str:
+    if kind == "amount" and form.money_unit == "万元":
+        return "input_amount_wan"
+    return _INPUT_ROLES.get(kind, "input")
+
+
+def cells_of_indicator(form: Form, indicator) -> dict[str, object]:
+    """An indicator's values by column field; a split form gets the target's parts, losslessly."""
+    values: dict[str, object] = {"level1": indicator.level1, "level2": indicator.level2, "level3": indicator.level3,
+                                 "weight": indicator.weight, "standard": indicator.standard}
+    raw = indicator.target.raw if indicator.target else None
+    if form.split_target:
+        values.update(zip(layout.TARGET_PARTS, split_target(raw)))
+    else:
+        values["target"] = raw
+    return values
+
+
+def _columns_of(cell_range: str) -> range:
+    first, _, last = cell_range.partition(":")
+    return range(layout.split_cell(first)[1], layout.split_cell(last or first)[1] + 1)
 
 
 def _row(ref: str) -> int:
@@ -111,10 +165,11 @@ def _height(ws: Worksheet, ref: str, height: float) -> None:
     ws.set_row(_row(ref) - 1, height)
 
 
-def _band(book: Book, ws: Worksheet, cell_range: str, text: str, role: str, height: float) -> None:
+def _band(book: Book, ws: Worksheet, cell_range: str, text: str, role: str, height: float | None) -> None:
     """A fixed text across a range (title, heading, label) and its row's height."""
     book.span(ws, cell_range, text, role)
-    _height(ws, cell_range.split(":")[0], height)
+    if height is not None:
+        _height(ws, cell_range.split(":")[0], height)
 
 
 def _list(source: str | list[str], prompt: str, error: str) -> dict:
@@ -122,39 +177,62 @@ def _list(source: str | list[str], prompt: str, error: str) -> dict:
             "error_title": "输入有误", "error_message": error}
 
 
-def _validations(ws: Worksheet, framework: Framework, last_row: int) -> None:
+def _validations(ws: Worksheet, form: Form, framework: Framework, places) -> None:
     """Drop-downs and value checks, with Chinese prompts and error messages."""
-    spots = {spot.path: spot for spot in layout.INPUT_SPOTS}
-    first = layout.INDICATOR_FIRST_ROW
-    level1_col, level2_col = layout.INDICATOR_COLUMNS["level1"][0], layout.INDICATOR_COLUMNS["level2"][0]
-    target_col = layout.INDICATOR_COLUMNS["target"][0]
     labels = framework.labels
-    rules: list[tuple[str, dict]] = [
-        (spots["category"].cell, _list(f"={layout.LIST_NAMES['categories']}", "从列表中选择项目类别。",
-                                       "请从下拉列表中选择项目类别。")),
-        (spots["performance_type"].cell, _list(f"={layout.LIST_NAMES['performance_types']}", "从列表中选择绩效类型。",
-                                               "请从下拉列表中选择绩效类型。")),
-        (spots["government_procurement"].cell, _list(list(layout.YES_NO), "填“是”或“否”。", "只能填“是”或“否”。")),
-        (f"{level1_col}{first}:{level1_col}{last_row}",
-         _list(f"={layout.LIST_NAMES['level1']}", f"从列表中选择{labels.level1}。",
-               f"请从下拉列表中选择{labels.level1}。")),
-        (f"{level2_col}{first}:{level2_col}{last_row}",
-         _list(f'=INDIRECT("{layout.LEVEL2_LIST_PREFIX}"&MATCH(${level1_col}{first},{layout.LIST_NAMES["level1"]},0))',
-               f"先选{labels.level1}，再从列表中选择其下的{labels.level2}。",
-               f"{labels.level2}必须属于本行的{labels.level1}，请从下拉列表中选择。")),
-        (f"{spots['start_date'].cell} {spots['end_date'].cell}",
-         {"validate": "date", "criteria": "between", "minimum": _DATE_MIN, "maximum": _DATE_MAX,
-          "input_title": "日期", "input_message": "按 2021-01-01 的格式输入日期。",
-          "error_title": "日期有误", "error_message": "请输入日期，如 2021-01-01。"}),
-        (" ".join(spot.cell for spot in layout.BUDGET_SPOTS),
-         {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": "金额（元）",
-          "input_message": "以元为单位输入数字。", "error_title": "金额有误",
-          "error_message": "金额须为不小于 0 的数字，单位为元，不要输入“万元”等文字。"}),
-        (f"{target_col}{first}:{target_col}{last_row}",
-         {"validate": "any", "input_title": "指标目标值",
-          "input_message": "定量指标写比较符号、数值和单位，如 >=90%、=100%、>=40家、<=30天；"
-                           "定性指标写 合理、健全、规范、有效 等。"}),
-    ]
+    money = form.money_unit
+    rules: list[tuple[str, dict]] = []
+    for spot in form.input_spots:
+        if spot.choices:
+            rules.append((spot.cell, _list(f"={layout.LIST_NAMES[spot.choices]}", f"从列表中选择{spot.label}。",
+                                           f"请从下拉列表中选择{spot.label}。")))
+        elif spot.options:
+            rules.append((spot.cell, _list(list(spot.options), f"从列表中选择{spot.label}。",
+                                           f"请从下拉列表中选择{spot.label}。")))
+        elif spot.kind == "yesno":
+            rules.append((spot.cell, _list(list(layout.YES_NO), "填“是”或“否”。", "只能填“是”或“否”。")))
+    dates = " ".join(spot.cell for spot in form.input_spots if spot.kind == "date")
+    if dates:
+        rules.append((dates, {"validate": "date", "criteria": "between", "minimum": _DATE_MIN, "maximum": _DATE_MAX,
+                              "input_title": "日期", "input_message": "按 2021-01-01 的格式输入日期。",
+                              "error_title": "日期有误", "error_message": "请输入日期，如 2021-01-01。"}))
+    amounts = " ".join(spot.cell for spot in form.input_spots if spot.kind == "amount")
+    if amounts:
+        wan = "；不要输入“万元”等文字" if money == "万元" else ""
+        rules.append((amounts, {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": f"金额（{money}）",
+                                "input_message": f"以{money}为单位输入数字。", "error_title": "金额有误",
+                                "error_message": (f"金额须为不小于 0 的数字，单位为{money}，不要输入“万元”等文字。"
+                                                  if not wan else f"金额须为不小于 0 的数字，单位为万元{wan}。")}))
+    columns = form.columns_by_field
+    level1_col, level2_col = columns["level1"].first, columns["level2"].first
+    target = columns.get("target") or columns["target.value"]
+    prompt = ("定量指标写比较符号、数值和单位，如 >=90%、=100%、>=40家、<=30天；定性指标写 合理、健全、规范、有效 等。"
+              if not form.split_target else
+              "定量指标填数值（比较符号填在指标性质，单位填在度量单位）；定性指标填 合理、健全、规范、有效 等。")
+    for place in places:
+        first, last_row = place.first_row, place.last_row
+        rules += [
+            (f"{level1_col}{first}:{level1_col}{last_row}",
+             _list(f"={layout.LIST_NAMES['level1']}", f"从列表中选择{labels.level1}。",
+                   f"请从下拉列表中选择{labels.level1}。")),
+            (f"{level2_col}{first}:{level2_col}{last_row}",
+             _list(f'=INDIRECT("{layout.LEVEL2_LIST_PREFIX}"&MATCH(${level1_col}{first},{layout.LIST_NAMES["level1"]},0))',
+                   f"先选{labels.level1}，再从列表中选择其下的{labels.level2}。",
+                   f"{labels.level2}必须属于本行的{labels.level1}，请从下拉列表中选择。")),
+            (f"{target.first}{first}:{target.first}{last_row}",
+             {"validate": "any", "input_title": "指标目标值" if not form.split_target else target.label or labels.target,
+              "input_message": prompt}),
+        ]
+        for column in form.indicator_columns:
+            where = f"{column.first}{first}:{column.first}{last_row}"
+            if column.options:
+                rules.append((where, _list(list(column.options), f"从列表中选择{column.label}。",
+                                           f"请从下拉列表中选择{column.label}。")))
+            if column.field == "weight":
+                name = column.label or "权重"
+                rules.append((where, {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": name,
+                                      "input_message": f"填数字；各指标的{name}合计应为 {form.weight_total or 100}。",
+                                      "error_title": "输入有误", "error_message": "请填写不小于 0 的数字。"}))
     for where, options in rules:
         ranges = where.split(" ")
         first_range = ranges[0].split(":")
@@ -164,19 +242,19 @@ def _validations(ws: Worksheet, framework: Framework, last_row: int) -> None:
         ws.data_validation(r1 - 1, c1 - 1, r2 - 1, c2 - 1, options)
 
 
-def draw_cover(book: Book, ws: Worksheet, framework: Framework, values: dict[str, object]) -> None:
+def draw_cover(book: Book, ws: Worksheet, form: Form, framework: Framework, values: dict[str, object]) -> None:
     """The 填报说明 sheet: the filing's header (unit, year, framework), the department's inputs, a guide."""
     for column, width in layout.COVER_COLUMN_WIDTHS.items():
         index = layout.split_cell(f"{column}1")[1] - 1
         ws.set_column(index, index, width)
-    _band(book, ws, layout.COVER_TITLE_RANGE, "财政项目支出绩效目标表 · 填报说明", "title", 32)
+    _band(book, ws, layout.COVER_TITLE_RANGE, f"{form.title} · 填报说明", "title", 32)
     for spot in layout.COVER_SPOTS:
         book.put(ws, spot.label_cell, spot.label, "label")
         _height(ws, spot.label_cell, 22)
         book.span(ws, spot.value_range, values.get(spot.path), "value" if spot.kind == "title" else "input")
     row = layout.COVER_GUIDE_FIRST_ROW
     _band(book, ws, f"A{row}:D{row}", "填报指引", "section", 22)
-    lines = _guide(framework)
+    lines = _guide(form, framework)
     for offset, line in enumerate(lines, start=1):
         _band(book, ws, f"A{row + offset}:D{row + offset}", f"{offset}. {line}", "guide", 34)
     page_setup(ws, row + len(lines), 4, title_rows=None)
@@ -184,37 +262,59 @@ def draw_cover(book: Book, ws: Worksheet, framework: Framework, values: dict[str
     book.protect(ws)
 
 
-def _guide(framework: Framework) -> list[str]:
+def _guide(form: Form, framework: Framework) -> list[str]:
     labels = framework.labels
     required = "；".join(f"{node.name}须包含{'、'.join(node.required_children)}指标"
                         for node in framework.level1 if node.required_children)
+    choices = [spot.label for spot in form.input_spots if spot.kind in ("choice", "yesno")]
+    splits = [column.label for column in form.indicator_columns if column.options]
+    money = ("金额以元为单位填写数字，不要带“万元”等文字。" if form.money_unit == "元" else
+             "金额以万元为单位填写数字（如 128.5），不要带“万元”等文字。")
+    dated = "日期按 2021-01-01 的格式填写；" if form.paths_of("date") else ""
+    target = (f"{labels.target}：定量指标写比较符号、数值和计量单位，如 >=90%、=100%、>=40家、<=30天；"
+              "定性指标填写 合理、健全、规范、有效 等；名称含“率”“比”“满意度”的指标须填写百分比。")
+    if form.split_target:
+        target = ("指标性质填比较符号（≥、≤、=）或“定性”，指标值填数值或定性的词（合理、健全、规范、有效 等），"
+                  "度量单位填 %、人、家 等；名称含“率”“比”“满意度”的指标单位须为 %。")
+    if form.weight_total is not None:
+        target += f"各指标的权重合计应为 {form.weight_total}。"
+    if len(form.tables) > 1:
+        target += "中期绩效指标按项目期填写，年度绩效指标按本年度填写（年度必填）。"
     return [
         "请先填写上方的填报部门、联系人和联系电话；汇总时按填报部门区分各部门提交的表。",
-        "每个项目工作表是一张《财政项目支出绩效目标表》，一个项目填一张；项目表不够时，在 Excel 的“绩效目标”选项卡中点击“新增项目表”。",
+        f"每个项目工作表是一张《{form.title}》，一个项目填一张；项目表不够时，在 Excel 的“绩效目标”选项卡中点击“新增项目表”。",
         "只有浅黄色单元格可以填写，其余单元格已锁定保护；长文本较多时可调整行高。",
-        f"项目类别、是否含有政府购买服务、绩效类型、{labels.level1}、{labels.level2}请从下拉列表中选择；"
+        f"{'、'.join([*choices, labels.level1, labels.level2, *splits])}请从下拉列表中选择；"
         f"{labels.level2}的选项随本行所选{labels.level1}变化。",
-        "日期按 2021-01-01 的格式填写；金额以元为单位填写数字，不要带“万元”等文字。",
-        f"{labels.target}：定量指标写比较符号、数值和计量单位，如 >=90%、=100%、>=40家、<=30天；"
-        "定性指标填写 合理、健全、规范、有效 等；名称含“率”“比”“满意度”的指标须填写百分比。",
+        dated + money,
+        target,
         f"每个{labels.level1}至少填写一项指标" + (f"；{required}。" if required else "。"),
         "填好后用“绩效目标”选项卡的“校验”按钮（或命令 xlgoals validate）检查，问题会标注在对应单元格上。",
     ]
 
 
-def draw_meta(book: Book, ws: Worksheet, framework: Framework, unit: str | None, year) -> None:
-    """The hidden sheet: template metadata in A:B and the drop-down lists (named ranges) from column D on."""
+def draw_meta(book: Book, ws: Worksheet, form: Form, framework: Framework, unit: str | None, year) -> None:
+    """The hidden sheet: template metadata in A:B and the drop-down lists (named ranges) from column D on.
+
+    A unit's own framework or form travels here as JSON, in chunks below Excel's cell limit.
+    """
     ws.hide()
     meta = {"template_version": layout.TEMPLATE_VERSION, "unit": unit, "year": year,
-            "framework": framework.id, "framework_name": framework.name}
+            "framework": framework.id, "framework_name": framework.name, "form": form.id}
     for row, key in enumerate(layout.META_KEYS, start=1):
         book.put(ws, f"A{row}", key)
         book.put(ws, f"B{row}", meta[key])
+    carried = []
     if framework.id not in builtin_ids():
-        text = framework.model_dump_json()
-        for offset, start in enumerate(range(0, len(text), 30000)):
-            book.put(ws, f"A{len(layout.META_KEYS) + 1 + offset}", layout.META_FRAMEWORK_TEXT_KEY)
-            book.put(ws, f"B{len(layout.META_KEYS) + 1 + offset}", text[start:start + 30000])
+        carried.append((layout.META_FRAMEWORK_TEXT_KEY, framework.model_dump_json()))
+    if form.id not in layout.builtin_forms():
+        carried.append((layout.META_FORM_TEXT_KEY, form.model_dump_json()))
+    row = len(layout.META_KEYS) + 1
+    for key, text in carried:
+        for start in range(0, len(text), 30000):
+            book.put(ws, f"A{row}", key)
+            book.put(ws, f"B{row}", text[start:start + 30000])
+            row += 1
     lists: list[tuple[str, Sequence[str]]] = [
         (layout.LIST_NAMES["categories"], framework.choices.categories),
         (layout.LIST_NAMES["performance_types"], framework.choices.performance_types),

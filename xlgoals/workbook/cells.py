@@ -1,12 +1,15 @@
-"""How a model value goes into a cell, for every writer (XlsxWriter, openpyxl, xlwings)."""
+"""How a model value goes into a cell, for every writer (XlsxWriter, openpyxl, xlwings) and back."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Literal
 
 from openpyxl.worksheet.worksheet import Worksheet
+
+from ..layout import NATURE_WORDS
 
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 CellKind = Literal["number", "text", "date", "blank"]
@@ -39,3 +42,38 @@ def put(ws: Worksheet, ref: str, value: object) -> None:
     cell.value = value
     if kind == "text":
         cell.data_type = "s"
+
+
+# A target written as sign, number and unit with nothing else: what a split form's three columns hold.
+_SPLITTABLE = re.compile(r"^([<>=≥≤≧≦＞＜＝═]*)([0-9]+(?:\.[0-9]+)?)([^\s0-9.<>=≥≤≧≦＞＜＝═][^\s]*)?$")
+
+
+def split_target(raw: str | None) -> tuple[str | None, str | None, str | None]:
+    """A target's text as (指标性质, 指标值, 度量单位) cells whose concatenation is the text again.
+
+    ``≥95%`` → (≥, 95, %); a qualitative word → (定性, 合理, None); anything else (template
+    residue, a sign after the unit) stays whole in the value cell, so nothing is reinterpreted.
+    """
+    if raw is None:
+        return None, None, None
+    match = _SPLITTABLE.match(raw)
+    if match is None:
+        nature = "定性" if not any(char.isdigit() for char in raw) else None
+        return nature, raw, None
+    op, number, unit = match.groups()
+    return op or "定量", number, unit
+
+
+def join_target(op: object, value: object, unit: object) -> str | None:
+    """The one target text from a split form's three cells (定量/定性 in 指标性质 say no sign)."""
+    parts = [_cell_text(op), _cell_text(value), _cell_text(unit)]
+    if parts[0] in NATURE_WORDS:
+        parts[0] = ""
+    text = "".join(part for part in parts if part)
+    return text or None
+
+
+def _cell_text(value: object) -> str:
+    from ..values import clean_text
+
+    return clean_text(value) or ""

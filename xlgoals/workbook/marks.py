@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import layout
+from ..layout import Form, TablePlace
 from ..rules.registry import SEVERITY_LABELS
 from ..rules.report import Finding
 from .styles import COLOURS, MARK_FILLS
@@ -60,21 +61,32 @@ def is_mark_note(text: str | None) -> bool:
     return bool(text) and text.startswith(tuple(f"【{label}】" for label in SEVERITY_LABELS.values()))
 
 
-def template_fill(sheet: str, ref: str) -> str | None:
-    """The fill a cell has in the template, which a cleared mark gives back: inputs yellow, labels blue."""
-    spots = layout.COVER_SPOTS if sheet == layout.COVER_SHEET else layout.PROJECT_SPOTS
+def template_fill(form: Form, sheet: str, ref: str, places: tuple[TablePlace, ...] | None = None) -> str | None:
+    """The fill a cell has in the template, which a cleared mark gives back: inputs yellow, labels blue.
+
+    ``places`` are the sheet's indicator tables (the form's default when not known).
+    """
+    spots = layout.COVER_SPOTS if sheet == layout.COVER_SHEET else form.spots
     if any(spot.cell == ref for spot in spots if spot.kind not in ("title", "year")):
         return COLOURS["input"]
     if any(spot.label_cell == ref for spot in spots):
         return COLOURS["label"]
     if sheet != layout.COVER_SHEET:
         row, column = layout.split_cell(ref)
-        firsts = {layout.split_cell(f"{first}1")[1] for first, _ in layout.INDICATOR_COLUMNS.values()}
-        if column in firsts and row >= layout.INDICATOR_FIRST_ROW:
-            return COLOURS["input"]
-        if column in firsts and row == layout.INDICATOR_HEADER_ROW:
-            return COLOURS["label"]
+        firsts = {layout.column_number(column.first) for column in form.indicator_columns}
+        if column in firsts:
+            for place in places or form.places():
+                if row == place.header_row:
+                    return COLOURS["label"]
+                if place.first_row <= row <= place.last_row or (place is (places or form.places())[-1]
+                                                                 and row > place.last_row):
+                    return COLOURS["input"]
     return None
+
+
+def sheet_reference(sheet: str, cell: str) -> str:
+    """A cell of another sheet as formulas and links name it: 'it''s'!A1 (quotes doubled)."""
+    return "'" + sheet.replace("'", "''") + "'!" + cell
 
 
 def report_rows(findings: Iterable[Finding]) -> list[ReportRow]:

@@ -17,8 +17,10 @@ import python_calamine
 from .. import layout
 from ..errors import InputFileError
 from ..fileio import check_workbook
-from ..frameworks import Framework, builtin_ids, load_framework, register_framework
+from ..frameworks import Framework, builtin_ids, load_framework, own_framework
+from ..layout import Form
 from ..model import Filing, Project
+from .cells import join_target
 
 Grid = list[list[Any]]
 _MOVED_FORM_ROWS, _MOVED_FORM_COLUMNS = 200, 20  # where a damaged form's labels are looked for
@@ -31,6 +33,7 @@ class WorkbookContent:
     path: Path
     meta: dict[str, Any]
     framework: Framework
+    form: Form
     cover: Grid
     project_sheets: dict[str, Grid]
     other_sheets: list[str] = field(default_factory=list)
@@ -46,13 +49,16 @@ def filing_from_content(content: WorkbookContent) -> Filing:
     cover = {spot.path: _value(content.cover, spot.cell) for spot in layout.COVER_SPOTS}
     projects = []
     for sheet, grid in content.project_sheets.items():
-        project = project_from_grid(grid, sheet, str(content.path))
+        project = project_from_grid(grid, sheet, content.form, str(content.path))
         if project is not None:
             projects.append(project)
     return Filing.model_validate({
         "unit": cover["unit"] if cover["unit"] not in (None, "") else content.meta.get("unit"),
         "year": cover["year"] if cover["year"] not in (None, "") else content.meta.get("year"),
+        "form": content.form.id,
         "framework": content.framework.id,
+        "form_spec": content.form,
+        "framework_spec": content.framework,
         "department": cover["department"],
         "contact": cover["contact"],
         "phone": cover["phone"],
@@ -88,6 +94,7 @@ def content_of(path: str | Path, names: list[str], grid_of: Callable[[str], Grid
     if version != layout.TEMPLATE_VERSION:
         raise InputFileError(f"模板版本为“{version or '未知'}”，本工具需要第 {layout.TEMPLATE_VERSION} 版模板，"
                              "请用 xlgoals template 重新生成模板并把内容转过去。", path)
+    form = _form(meta, path)
     resolved = _framework(meta, path)
     if framework is not None and framework != resolved.id:
         raise InputFileError(f"工作簿使用的指标框架是“{resolved.id}”，不是要求的“{framework}”，"
@@ -102,14 +109,14 @@ def content_of(path: str | Path, names: list[str], grid_of: Callable[[str], Grid
         if name in (layout.META_SHEET, layout.COVER_SHEET, layout.REPORT_SHEET):
             continue
         grid = grid_of(name)
-        if is_project_grid(grid):
+        if is_project_grid(grid, form):
             project_sheets[name] = grid
-        elif moved_form(grid):
+        elif moved_form(grid, form):
             raise InputFileError(f"工作表“{name}”的行或列被删除、插入或移动过，无法按模板读取，"
                                  "请把内容填回模板原样的项目表后再试。", path)
         else:
             others.append(name)
-    return WorkbookContent(path, meta, resolved, cover, project_sheets, others)
+    return WorkbookContent(path, meta, resolved, form, cover, project_sheets, others)
 
 
 def read_departments(path: str | Path, filing: Filing) -> list[str | None]:
@@ -131,41 +138,55 @@ def read_departments(path: str | Path, filing: Filing) -> list[str | None]:
     return [listed[p.name].pop(0) if listed.get(p.name) else None for p in filing.projects]
 
 
-def is_project_grid(grid: Grid) -> bool:
-    """Whether a sheet carries the labels of this template version's project form."""
-    return all(_text(_value(grid, ref)) == text for ref, text in layout.PROJECT_SIGNATURE.items())
+def is_project_grid(grid: Grid, form: Form) -> bool:
+    """Whether a sheet carries the labels of this form's project sheet (and each of its tables)."""
+    return all(_text(_value(grid, ref)) == text for ref, text in form.signature.items()) and \
+        table_places(grid, form) is not None
 
 
-def moved_form(grid: Grid) -> bool:
+def moved_form(grid: Grid, form: Form) -> bool:
     """Whether a sheet that is no project form still carries most of its labels, elsewhere: rows or
     columns were deleted or inserted, and reading its cells would take values from the wrong fields."""
-    labels = set(layout.PROJECT_SIGNATURE.values())
+    labels = set(form.signature.values())
     found = {_text(value) for row in grid[:_MOVED_FORM_ROWS] for value in row[:_MOVED_FORM_COLUMNS]} & labels
     return len(found) * 2 > len(labels)
 
 
-def project_from_grid(grid: Grid, sheet: str, file: str | None = None) -> Project | None:
+def table_places(grid: Grid, form: Form) -> tuple[layout.TablePlace, ...] | None:
+    """The indicator tables of one sheet (a later table found by its heading), or None."""
+    return form.find_places(lambda row: _text(_value(grid, f"A{row}")), max(len(grid), form.places()[-1].last_row))
+
+
+def project_from_grid(grid: Grid, sheet: str, form: Form, file: str | None = None) -> Project | None:
     """The project on one form sheet, or None when none of its inputs is filled."""
-    data: dict[str, Any] = {"budget": {}}
-    cells: dict[str, str] = {}
-    for spot in layout.PROJECT_SPOTS:
+    data: dict[str, Any] = {"budget": {}, "year": _value(grid, form.year_cell)}
+    cells: dict[str, str] = {"year": form.year_cell}
+    for spot in form.spots:
         value = _value(grid, spot.cell)
+        if spot.kind == "amount":
+            value = form.from_cell_amount(value)
         cells[spot.path] = spot.cell
         if spot.path.startswith("budget."):
             data["budget"][spot.path.removeprefix("budget.")] = value
         else:
             data[spot.path] = value
+    places = table_places(grid, form) or form.places()
+    cells.update(layout.table_paths({place.horizon: place for place in places}))  # findings about a whole table
     indicators = []
-    for row in range(layout.INDICATOR_FIRST_ROW, len(grid) + 1):
-        values = {name: _value(grid, layout.indicator_cell(name, row)) for name in layout.INDICATOR_COLUMNS}
-        if all(value in (None, "") for value in values.values()):
-            continue
-        for name in values:
-            cells[layout.indicator_path(len(indicators), name)] = layout.indicator_cell(name, row)
-        indicators.append(values)
+    columns = form.indicator_columns
+    for number, place in enumerate(places):
+        end = place.last_row if number < len(places) - 1 else len(grid)
+        for row in range(place.first_row, end + 1):
+            raw = {column.field: _value(grid, f"{column.first}{row}") for column in columns}
+            if all(value in (None, "") for value in raw.values()):
+                continue
+            if form.split_target:
+                raw["target"] = join_target(*(raw.pop(part, None) for part in layout.TARGET_PARTS))
+            raw["horizon"] = place.horizon
+            cells.update(form.row_cells(len(indicators), row))
+            indicators.append(raw)
     data["indicators"] = indicators
-    cells["indicators"] = f"A{layout.INDICATOR_HEADER_ROW}"  # findings about the table as a whole
-    filled = [data[spot.path] for spot in layout.INPUT_SPOTS if "." not in spot.path]
+    filled = [data[spot.path] for spot in form.input_spots if "." not in spot.path]
     if not indicators and all(v in (None, "") for v in filled + list(data["budget"].values())):
         return None
     data["source"] = {"file": file, "sheet": sheet, "cells": cells}
@@ -196,7 +217,7 @@ def _read_meta(grid: Grid) -> dict[str, Any]:
     for row in grid:
         key = _text(row[0]) if row else ""
         value = row[1] if len(row) > 1 else None
-        if key == layout.META_FRAMEWORK_TEXT_KEY:
+        if key in (layout.META_FRAMEWORK_TEXT_KEY, layout.META_FORM_TEXT_KEY):
             meta[key] = meta.get(key, "") + _text(value)
         elif key:
             meta[key] = value
@@ -210,7 +231,26 @@ def _framework(meta: dict[str, Any], path: Path) -> Framework:
             framework = Framework.model_validate_json(meta[layout.META_FRAMEWORK_TEXT_KEY])
         except ValueError:
             raise InputFileError("工作簿内保存的指标框架已损坏，请用 xlgoals template 重新生成模板。", path) from None
-        return register_framework(framework)
+        return own_framework(framework, path)
     if ref not in builtin_ids():
         raise InputFileError(f"工作簿使用了未知的指标框架“{ref or '空'}”，请用 xlgoals template 重新生成模板。", path)
     return load_framework(ref)
+
+
+def form_of_meta(grid: Grid | None, path: str | Path) -> Form:
+    """The form a workbook's metadata sheet names (Shanghai's when there is none)."""
+    return _form(_read_meta(grid) if grid else {}, Path(path))
+
+
+def _form(meta: dict[str, Any], path: Path) -> Form:
+    """The workbook's form: a unit's own travels inside it; a workbook older than forms is Shanghai's."""
+    ref = _text(meta.get("form")) or layout.DEFAULT_FORM
+    if meta.get(layout.META_FORM_TEXT_KEY):
+        form = layout.parse_form_json(meta[layout.META_FORM_TEXT_KEY], path)
+        if form.id in layout.builtin_forms():
+            raise InputFileError(f"工作簿内保存的表样使用了内置表样的编号“{form.id}”，请用 xlgoals template 重新生成模板。",
+                                 path)
+        return form
+    if ref not in layout.builtin_forms():
+        raise InputFileError(f"工作簿使用了未知的表样“{ref}”，请用 xlgoals template 重新生成模板。", path)
+    return layout.load_form(ref)

@@ -24,6 +24,8 @@ COLOURS = {
 
 TEXT_FORMAT = "@"
 AMOUNT_FORMAT = "#,##0.00"
+AMOUNT_WAN_FORMAT = "#,##0.00####"  # 万元 with the yuan's cents still shown (1.234567 万元)
+NUMBER_FORMAT = "General"
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0%"
 
@@ -50,12 +52,17 @@ LOOKS: dict[str, dict[str, Any]] = {
     "input": {**_BODY, **_BORDER, **_LEFT, **_fill("input"), "locked": False, "num_format": TEXT_FORMAT},
     "input_long": {**_BODY, **_BORDER, **_TOP_LEFT, **_fill("input"), "locked": False, "num_format": TEXT_FORMAT},
     "input_amount": {**_BODY, **_BORDER, **_LEFT, **_fill("input"), "locked": False, "num_format": AMOUNT_FORMAT},
+    "input_amount_wan": {**_BODY, **_BORDER, **_LEFT, **_fill("input"), "locked": False,
+                         "num_format": AMOUNT_WAN_FORMAT},
+    "input_number": {**_BODY, **_BORDER, **_LEFT, **_fill("input"), "locked": False, "num_format": NUMBER_FORMAT},
     "input_date": {**_BODY, **_BORDER, **_LEFT, **_fill("input"), "locked": False, "num_format": DATE_FORMAT},
     "cell": {**_BODY, **_BORDER, **_LEFT},  # a table cell of the summary and report sheets
     "cell_label": {**_BOLD, **_BORDER, **_LEFT},
     "date": {**_BODY, **_BORDER, **_LEFT, "num_format": DATE_FORMAT},
     "amount": {**_BODY, **_BORDER, "num_format": AMOUNT_FORMAT},
     "amount_total": {**_BOLD, **_BORDER, "num_format": AMOUNT_FORMAT},
+    "amount_wan": {**_BODY, **_BORDER, "num_format": AMOUNT_WAN_FORMAT},
+    "amount_wan_total": {**_BOLD, **_BORDER, "num_format": AMOUNT_WAN_FORMAT},
     "percent": {**_BODY, **_BORDER, "num_format": PERCENT_FORMAT},
     "link": {**_BODY, **_BORDER, **_LEFT, "font_color": f"#{COLOURS['link']}", "underline": 1},
     "heading": {**_BOLD},

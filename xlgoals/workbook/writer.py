@@ -17,6 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import layout
 from ..fileio import atomic_output
 from ..frameworks import Framework, load_framework
+from ..layout import Form, load_form
 from ..model import Filing, Project
 from .builder import DEFAULT_PASSWORD, draw_cover, draw_meta, draw_project_sheet, sheet_title
 from .marks import Note
@@ -32,32 +33,34 @@ class ExtraSheet:
     rows_in_order: bool = True  # False for a sheet with an Excel table or written out of row order
 
 
-def build_template(path: str | Path, *, unit: str, year: int, framework: str | Path = "shanghai-2020",
-                   projects: int = 5, password: str = DEFAULT_PASSWORD) -> Path:
-    """Write the empty master template: a cover and ``projects`` blank project sheets."""
-    resolved = load_framework(framework)
-    filing = Filing(unit=unit, year=year, framework=resolved.id)
+def build_template(path: str | Path, *, unit: str, year: int, form: str | Path | Form | None = None,
+                   framework: str | Path | Framework | None = None, projects: int = 5,
+                   password: str = DEFAULT_PASSWORD) -> Path:
+    """Write the empty master template of ``form`` (default Shanghai 2020): a cover and ``projects``
+    blank project sheets; ``framework`` overrides the form's default framework."""
+    resolved_form = load_form(form)
+    resolved = load_framework(framework if framework is not None else resolved_form.framework)
+    filing = Filing(unit=unit, year=year, form=resolved_form.id, framework=resolved.id,
+                    form_spec=resolved_form, framework_spec=resolved)
     sheets = [(layout.DEFAULT_PROJECT_SHEET.format(n=n), None) for n in range(1, projects + 1)]
-    return _write(path, filing, resolved, sheets, password=password)
+    return _write(path, filing, sheets, password=password)
 
 
 def write_filing(filing: Filing, path: str | Path, *, password: str = DEFAULT_PASSWORD,
-                 inputs: tuple[str | Path, ...] = (), framework: Framework | None = None,
-                 notes: Mapping[tuple[str, str], Note] | None = None,
+                 inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
                  front: Sequence[ExtraSheet] = (), back: Sequence[ExtraSheet] = ()) -> Path:
-    """Write a filing as a filled template, atomically; ``inputs`` are files it must not replace.
+    """Write a filing as a filled template of its form, atomically; ``inputs`` are files it must not replace.
 
     ``notes`` go on cells by (sheet, cell); ``front`` sheets follow the cover, ``back`` sheets the projects.
     """
-    framework = framework or load_framework(filing.framework)
     sheets = list(zip(sheet_titles(filing), filing.projects))
-    return _write(path, filing, framework, sheets, password=password, inputs=inputs, notes=notes,
-                  front=front, back=back)
+    return _write(path, filing, sheets, password=password, inputs=inputs, notes=notes, front=front, back=back)
 
 
-def _write(path: str | Path, filing: Filing, framework: Framework, sheets: Sequence[tuple[str, Project | None]], *,
+def _write(path: str | Path, filing: Filing, sheets: Sequence[tuple[str, Project | None]], *,
            password: str, inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
            front: Sequence[ExtraSheet] = (), back: Sequence[ExtraSheet] = ()) -> Path:
+    form, framework = filing.resolved_form(), filing.resolved_framework()
     # XlsxWriter's thousands of part files go into a private folder beside the output (the output's
     # own disk), not the system temp folder, which is often slow to create files in (virus scanners).
     with atomic_output(path, inputs=inputs) as temp, \
@@ -71,18 +74,17 @@ def _write(path: str | Path, filing: Filing, framework: Framework, sheets: Seque
         meta = book.sheet(layout.META_SHEET, rows_in_order=False)  # lists are written column by column
         cover_values = {spot.path: getattr(filing, spot.path, None) for spot in layout.COVER_SPOTS}
         with book.drawing(cover):
-            draw_cover(book, cover, framework, cover_values | {"framework_name": framework.name})
+            draw_cover(book, cover, form, framework, cover_values | {"framework_name": framework.name})
         for extra, ws in front_sheets:
             with book.drawing(ws):
                 extra.draw(book, ws)
         for ws, project in project_sheets:
-            rows = max(layout.INDICATOR_ROWS, len(project.indicators)) if project is not None else layout.INDICATOR_ROWS
             with book.drawing(ws):
-                draw_project_sheet(book, ws, framework, filing.unit, filing.year, project, rows)
+                draw_project_sheet(book, ws, form, framework, filing.unit, filing.year, project)
         for extra, ws in back_sheets:
             with book.drawing(ws):
                 extra.draw(book, ws)
-        draw_meta(book, meta, framework, filing.unit, filing.year)
+        draw_meta(book, meta, form, framework, filing.unit, filing.year)
         book.close()
     return Path(path)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import styles
 from .cells import typed
-from .marks import MARK_AUTHOR, Note
+from .marks import MARK_AUTHOR, Note, sheet_reference
 
 PARALLEL_MIN_SHEETS = 40  # fewer sheets close faster than processes start
 # Never turn a string into a formula, number or link: submitted text stays text.
@@ -227,17 +228,19 @@ class Book:
             ws.merge_range(r1, c1, r2, c2, "", self.format(role))
         self.put(ws, first, value, role)
 
-    def formula(self, ws: Worksheet, ref: str, formula: str, role: str) -> None:
-        """A formula of the toolkit's own making (never from submitted text)."""
+    def formula(self, ws: Worksheet, ref: str, formula: str, role: str, value: object) -> None:
+        """A formula of the toolkit's own making (never from submitted text), stored with its computed
+        ``value``: LibreOffice, WPS, previews and pandas show that value without recalculating."""
         row, col = xl_cell_to_rowcol(ref)
-        ws.write_formula(row, col, formula, self.format(role))
+        if isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else float(value)
+        ws.write_formula(row, col, formula, self.format(role), value)
 
     def link(self, ws: Worksheet, ref: str, sheet: str, cell: str, text: object, role: str = "link") -> None:
         """A link to a cell of this workbook."""
         row, col = xl_cell_to_rowcol(ref)
-        quoted = "'" + sheet.replace("'", "''") + "'"
         if ws.hlink_count < 65530:  # Excel's limit of links per sheet; past it the text stays, unlinked
-            ws.write_url(row, col, f"internal:{quoted}!{cell}", self.format(role), string=str(text))
+            ws.write_url(row, col, f"internal:{sheet_reference(sheet, cell)}", self.format(role), string=str(text))
         else:
             self.put(ws, ref, text, "cell")
 
