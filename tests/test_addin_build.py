@@ -11,6 +11,7 @@ import importlib
 import inspect
 import io
 import os
+import random
 import re
 import subprocess
 import sys
@@ -200,9 +201,99 @@ _VBA_LIKE = st.lists(st.one_of(_VBA_WORDS, st.text(st.characters(min_codepoint=3
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.one_of(_VBA_LIKE, st.binary(max_size=9000), _VBA_LIKE.map(lambda text: text * 7)))
 def test_compression_round_trip_property(data):
-    out = decompressed(data)
-    # An incompressible last chunk can only be stored raw, which the specification pads with zeros.
-    assert out == data or (out.startswith(data) and len(out) % 4096 == 0 and not out[len(data):].strip(b"\x00"))
+    try:
+        packed = compress(data)
+    except ValueError:
+        # Only a short last chunk that does not compress is refused (see the tests below).
+        assert MIN_UNSTORABLE <= len(last_chunk(data)) < 4096
+        return
+    assert bytes(decompress_stream(bytearray(packed))) == data
+
+
+# A last chunk of n < 4096 bytes must be stored compressed (a raw chunk always holds 4096 bytes);
+# with no repeated three bytes, its n literals and ceil(n / 8) flag bytes fit the 4096 allowed up to:
+MIN_UNSTORABLE = 3641
+
+
+def last_chunk(data: bytes) -> bytes:
+    return data[(len(data) - 1) // 4096 * 4096:] if data else b""
+
+
+def repeats_three_bytes(block: bytes) -> bool:
+    """Whether any copy token is possible at all: some three bytes occur twice (overlap allowed)."""
+    seen = set()
+    for index in range(len(block) - 2):
+        if block[index:index + 3] in seen:
+            return True
+        seen.add(block[index:index + 3])
+    return False
+
+
+def chunk_headers(packed: bytes) -> list[tuple[int, int]]:
+    """(CompressedChunkFlag, CompressedChunkSize) of each chunk, walking the container by its sizes."""
+    headers, position = [], 1
+    while position < len(packed):
+        header = int.from_bytes(packed[position:position + 2], "little")
+        assert header >> 12 & 0b111 == 0b011  # CompressedChunkSignature
+        headers.append((header >> 15, header & 0x0FFF))
+        position += (header & 0x0FFF) + 3
+    assert position == len(packed)
+    return headers
+
+
+def test_unstorable_bound_is_where_literals_stop_fitting():
+    fits = [n for n in range(1, 4096) if n + -(-n // 8) <= 4096]
+    assert max(fits) + 1 == MIN_UNSTORABLE
+
+
+@pytest.mark.parametrize("lengths", [range(3600, 4201), range(8192 + 3600, 8192 + 4101)],
+                         ids=["one-chunk", "three-chunks"])
+def test_compression_of_random_data_near_the_chunk_size(lengths):
+    """Every length: exact round trip through olevba, or a refusal of a short last chunk too big for literals."""
+    refused = []
+    for length in lengths:
+        data = random.Random(length).randbytes(length)
+        tail = last_chunk(data)
+        try:
+            packed = compress(data)
+        except ValueError:
+            refused.append(length)
+            # Refused only when the last chunk is short and too large for literals, and then always
+            # when it has nothing to copy (otherwise a copy or two could, rarely, save a byte).
+            assert MIN_UNSTORABLE <= len(tail) < 4096, length
+            continue
+        assert not (MIN_UNSTORABLE <= len(tail) < 4096 and not repeats_three_bytes(tail)), length
+        assert bytes(decompress_stream(bytearray(packed))) == data, length  # no trailing NULs
+        headers = chunk_headers(packed)
+        assert len(headers) == -(-length // 4096)
+        assert all(size == 4095 for flag, size in headers if flag == 0)  # raw: always 4096 bytes
+        assert headers[-1][0] == 1 or len(tail) == 4096  # a short last chunk is never raw
+    assert refused and set(refused) <= {n for n in lengths if MIN_UNSTORABLE <= n % 4096}
+
+
+@pytest.mark.parametrize("data", [
+    random.Random(1).randbytes(4096),
+    random.Random(2).randbytes(3 * 4096),
+    random.Random(3).randbytes(4096) + b"Attribute VB_Name = \"Module1\"\r\n" * 200,
+    b"Attribute VB_Name = \"Module1\"\r\n" * 200 + random.Random(4).randbytes(2 * 4096 - 6000),
+    random.Random(5).randbytes(MIN_UNSTORABLE - 1),
+], ids=["one-full-chunk", "three-full-chunks", "full-chunk-then-text", "text-then-full-chunk", "largest-short"])
+def test_compression_stores_full_random_chunks_raw(data):
+    packed = compress(data)
+    assert bytes(decompress_stream(bytearray(packed))) == data
+    for index, (flag, size) in enumerate(chunk_headers(packed)):
+        chunk = data[index * 4096:(index + 1) * 4096]
+        if flag == 0:
+            assert (len(chunk), size) == (4096, 4095)
+        if len(chunk) == 4096 and not repeats_three_bytes(chunk):
+            assert flag == 0  # nothing to copy: 4,608 bytes of tokens, so stored raw
+
+
+def test_compression_refuses_rather_than_pads():
+    data = random.Random(3700).randbytes(3700)  # the issue's example: it came back as 4,096 bytes
+    assert not repeats_three_bytes(data)
+    with pytest.raises(ValueError, match="3700 bytes .*without padding"):
+        compress(data)
 
 
 # --------------------------------------------------------------------------- ribbon and callbacks

@@ -14,19 +14,41 @@ _CHAIN_LIMIT = 256  # candidates tried per position: bounds the time on very rep
 
 
 def compress(data: bytes) -> bytes:
-    """A CompressedContainer: the signature byte 0x01, then one chunk per 4096 bytes of ``data``."""
+    """A CompressedContainer: the signature byte 0x01, then one chunk per 4096 bytes of ``data``.
+
+    Raises ``ValueError`` when the last, short chunk cannot be stored without changing the data
+    (see ``_chunk``): 3,641 to 4,095 bytes of (nearly) incompressible data; text never comes close.
+    """
     out = bytearray(b"\x01")
     for start in range(0, len(data), CHUNK):
-        out += _chunk(data[start:start + CHUNK])
+        out += _chunk(data[start:start + CHUNK], start)
     return bytes(out)
 
 
-def _chunk(block: bytes) -> bytes:
+def _chunk(block: bytes, start: int = 0) -> bytes:
+    """One CompressedChunk for ``block`` (4096 bytes, or fewer for the last one).
+
+    MS-OVBA 2.4.1.1.5/2.4.1.1.6: a compressed chunk (flag 1) holds at most 4096 bytes of tokens
+    (CompressedChunkSize = size - 3 <= 4095); a raw chunk (flag 0) MUST have CompressedChunkSize
+    4095 and always decompresses to exactly 4096 bytes (2.4.1.3.3); chunks are cut every 4096
+    bytes (2.4.1.3.7), so only the last can be shorter. A full block whose tokens do not fit is
+    stored raw. A shorter last block whose tokens do not fit has no lossless encoding here: raw
+    storage adds NULs to the decompressed stream, which is what the specification's own
+    Compressing a RawChunk (2.4.1.3.10) does by padding. That case is refused instead. With no
+    three bytes repeated, no copy token is possible and n literals take n + ceil(n / 8) bytes,
+    more than 4096 from n = 3641; with a few repeats the greedy matches may still fall short by a
+    byte or two where a cleverer parse would fit, so the refusal is exact only for the former.
+    """
     body = _tokens(block)
     if len(body) <= CHUNK:
         return (0xB000 | (len(body) + 2 - 3)).to_bytes(2, "little") + body
-    # Incompressible: a raw chunk always carries 4096 bytes (the specification pads with zeros).
-    return (0x3000 | (CHUNK + 2 - 3)).to_bytes(2, "little") + block.ljust(CHUNK, b"\x00")
+    if len(block) == CHUNK:
+        return (0x3000 | (CHUNK + 2 - 3)).to_bytes(2, "little") + block
+    raise ValueError(
+        f"MS-OVBA cannot store the last {len(block)} bytes (from offset {start}) without padding: "
+        f"they compress to {len(body)} bytes, more than a chunk's {CHUNK}, and a raw chunk always "
+        f"holds {CHUNK} bytes"
+    )
 
 
 def _tokens(block: bytes) -> bytes:
