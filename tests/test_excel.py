@@ -14,7 +14,7 @@ import sys
 import pytest
 import xlwings
 
-from xlgoals import Filing, excel, layout, load_filing, write_filing
+from xlgoals import Filing, excel, layout, load_filing, load_form, write_filing
 from xlgoals.fill import fill_filing
 from xlgoals.workbook.marks import is_mark_note, template_fill
 from xlgoals.workbook.reader import filing_from_content, is_project_grid
@@ -110,7 +110,7 @@ def test_validating_again_clears_old_marks_and_keeps_the_users_own(seed_workbook
     assert [s.name for s in book.sheets].count(layout.REPORT_SHEET) == 1
     assert sheet.range("B4").note.text == "请财务科确认项目名称"
     for key in set(first) - set(again):
-        assert book.sheet(key[0]).range(key[1]).fill_hex() == template_fill(*key)
+        assert book.sheet(key[0]).range(key[1]).fill_hex() == template_fill(load_form("shanghai-2020"), *key)
         assert book.sheet(key[0]).range(key[1]).note is None
 
 

@@ -69,3 +69,27 @@ def test_bad_framework_files(tmp_path, text, message):
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(InputFileError, match=message):
         load_framework(bad)
+
+
+def test_workbooks_of_a_units_own_framework_merge_in_parallel(tmp_path):
+    """No registry: each workbook's framework travels with its filing to the workers, the checks and the writer."""
+    from tests.support.cli import run
+
+    own = tmp_path / "深圳.toml"
+    own.write_text(CUSTOM, encoding="utf-8")
+    framework = load_framework(own)
+    paths = []
+    for department in ("办公室", "组织部", "宣传部"):
+        filing = Filing.model_validate({"unit": "某局", "year": 2022, "framework": "shenzhen-2022",
+                                        "department": department, "projects": [
+            {"name": f"{department}项目", "category": "民生类项目", "indicators": [
+                {"level1": "产出指标", "level2": "数量指标", "level3": "x", "target": ">=1人"}]}]})
+        filing.framework_spec = framework
+        paths.append(write_filing(filing, tmp_path / f"{department}.xlsx"))
+    own.unlink()
+    out = tmp_path / "汇总.xlsx"
+    result = run("merge", *map(str, paths), "--jobs", "2", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    merged = load_filing(out)
+    assert merged.framework == "shenzhen-2022" and len(merged.projects) == 3
+    assert "choice-invalid" not in {finding.code for finding in validate(merged).findings}

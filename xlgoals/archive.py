@@ -8,7 +8,8 @@ ODBC). Only the standard library is imported here; the model is imported when it
 Archiving the same unit and year again **replaces** that year's rows in one transaction: either
 the new filing is stored completely, or (on any failure) the previous rows stay as they were.
 
-Schema (version 1; the version is recorded in ``xlgoals_schema`` so later versions can migrate)::
+Schema (version 2; the version is recorded in ``xlgoals_schema``, and archiving into an older
+archive migrates it in the same transaction; reading never changes the file)::
 
     xlgoals_schema(version INTEGER, applied_at TEXT)       -- one row per applied schema version
 
@@ -16,7 +17,8 @@ Schema (version 1; the version is recorded in ``xlgoals_schema`` so later versio
         unit TEXT, year INTEGER,                            -- 填报单位, 预算年度: PRIMARY KEY
         framework TEXT, department TEXT, contact TEXT, phone TEXT,
         archived_at TEXT,                                   -- ISO 8601, UTC, when it was archived
-        source TEXT)                                        -- the file it came from, if known
+        source TEXT,                                        -- the file it came from, if known
+        form TEXT)                                          -- v2: 'shanghai-2020', 'national-2015', ...
 
     projects(                                               -- one row per project
         unit, year, position INTEGER,                       -- PRIMARY KEY; position = 序号 (1, 2, ...)
@@ -25,7 +27,11 @@ Schema (version 1; the version is recorded in ``xlgoals_schema`` so later versio
         performance_type, overview, basis, necessity, safeguards, implementation_plan, objectives,
         budget_total, budget_current_year,                  -- amounts in yuan as exact decimal TEXT:
         budget_prior_year_budget, budget_prior_year_executed,  -- '9000000', '1234.50'
-        data_json TEXT)                                     -- the whole project (with its indicators)
+        data_json TEXT,                                     -- the whole project (with its indicators)
+        supervising_department, implementing_unit,          -- v2: the national 申报表's fields
+        attribute, period, annual_objectives,
+        budget_total_fiscal, budget_total_other,            -- v2: amounts in yuan, as above
+        budget_current_year_fiscal, budget_current_year_other)
         FOREIGN KEY (unit, year) REFERENCES filings ON DELETE CASCADE
 
     indicators(                                             -- one row per indicator
@@ -33,7 +39,8 @@ Schema (version 1; the version is recorded in ``xlgoals_schema`` so later versio
         level1, level2, level3,                             -- 一级/二级/三级指标
         target,                                             -- 指标目标值 as written: '>=90000人'
         target_kind,                                        -- 'quantitative' / 'qualitative' / 'unparsed'
-        target_op, target_value, target_unit)               -- '>=', '90000' (decimal TEXT), '人'
+        target_op, target_value, target_unit,               -- '>=', '90000' (decimal TEXT), '人'
+        horizon, weight, standard)                          -- v2: 'annual'/'period', 权重, 指标解释
         FOREIGN KEY (unit, year, position) REFERENCES projects ON DELETE CASCADE
 
     Indexes: filings(year), projects(name, year), projects(year), indicators(year).
@@ -73,7 +80,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "archive_filing", "archived_years", "load_archived"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LOCK_TIMEOUT = 10.0  # seconds to wait for another program's lock before giving up
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -140,19 +147,31 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX projects_year ON projects (year)",
         "CREATE INDEX indicators_year ON indicators (year)",
     ),
+    2: (  # the national 申报表's fields (forms as data); rows of version 1 read as Shanghai 2020
+        "ALTER TABLE filings ADD COLUMN form TEXT NOT NULL DEFAULT 'shanghai-2020'",
+        *(f"ALTER TABLE projects ADD COLUMN {column} TEXT" for column in (
+            "supervising_department", "implementing_unit", "attribute", "period", "annual_objectives",
+            "budget_total_fiscal", "budget_total_other", "budget_current_year_fiscal", "budget_current_year_other")),
+        "ALTER TABLE indicators ADD COLUMN horizon TEXT NOT NULL DEFAULT 'annual'",
+        "ALTER TABLE indicators ADD COLUMN weight TEXT",
+        "ALTER TABLE indicators ADD COLUMN standard TEXT",
+    ),
 }
 
 _PROJECT_COLUMNS = (
     "unit", "year", "position", "name", "category", "start_date", "end_date", "government_procurement",
     "performance_type", "overview", "basis", "necessity", "safeguards", "implementation_plan", "objectives",
     "budget_total", "budget_current_year", "budget_prior_year_budget", "budget_prior_year_executed", "data_json",
+    "supervising_department", "implementing_unit", "attribute", "period", "annual_objectives",
+    "budget_total_fiscal", "budget_total_other", "budget_current_year_fiscal", "budget_current_year_other",
 )
 _INSERT_PROJECT = (f"INSERT INTO projects ({', '.join(_PROJECT_COLUMNS)}) "
                    f"VALUES ({', '.join('?' * len(_PROJECT_COLUMNS))})")
 _INSERT_INDICATOR = ("INSERT INTO indicators (unit, year, position, row, level1, level2, level3, target, "
-                     "target_kind, target_op, target_value, target_unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_INSERT_FILING = ("INSERT INTO filings (unit, year, framework, department, contact, phone, archived_at, source) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                     "target_kind, target_op, target_value, target_unit, horizon, weight, standard) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_FILING = ("INSERT INTO filings (unit, year, framework, department, contact, phone, archived_at, source, form) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 # --- public API -------------------------------------------------------------------------------
@@ -209,8 +228,9 @@ def load_archived(db: str | Path, *, unit: str, year: int) -> Filing:
     if not isinstance(wanted_year, int):
         raise InputFileError(f"预算年度「{year}」不是有效的年份（应为如 2021 的四位数字）。", path)
     with _reading(path) as connection:
+        form = "form" if (_schema_version(connection, path, InputFileError) or 0) >= 2 else "'shanghai-2020'"
         header = connection.execute(
-            "SELECT framework, department, contact, phone FROM filings WHERE unit = ? AND year = ?",
+            f"SELECT framework, department, contact, phone, {form} FROM filings WHERE unit = ? AND year = ?",
             (wanted_unit, wanted_year)).fetchone()
         if header is None:
             raise InputFileError(_absent(connection, wanted_unit, wanted_year), path)
@@ -224,10 +244,10 @@ def load_archived(db: str | Path, *, unit: str, year: int) -> Filing:
         except (TypeError, ValueError):
             raise InputFileError(f"存档中「{wanted_unit}」{wanted_year} 年度第 {position} 个项目"
                                  f"（{name or '未命名'}）的数据已损坏，请重新存档该年度。", path) from None
-    framework, department, contact, phone = header
+    framework, department, contact, phone, form = header
     try:
         filing = Filing.model_validate({
-            "unit": wanted_unit, "year": wanted_year, "framework": framework, "department": department,
+            "unit": wanted_unit, "year": wanted_year, "form": form, "framework": framework, "department": department,
             "contact": contact, "phone": phone, "projects": projects,
         })
     except ValueError as error:  # pydantic's ValidationError: the rows were edited by hand
@@ -298,12 +318,13 @@ def _replace(connection: sqlite3.Connection, path: Path, filing: Filing, unit: s
         connection.execute(f"DELETE FROM {table} WHERE unit = ? AND year = ?", key)
     source = source if source is not None else filing.source
     connection.execute(_INSERT_FILING, (unit, year, filing.framework, filing.department, filing.contact,
-                                        filing.phone, _now(), None if source is None else str(source)))
+                                        filing.phone, _now(), None if source is None else str(source), filing.form))
     stored = []
     for position, project in enumerate(filing.projects, start=1):
         data = _project_json(project)
         stored.append(data)
-        connection.execute(_INSERT_PROJECT, (*key, position, *_project_columns(project), data))
+        columns = _project_columns(project)
+        connection.execute(_INSERT_PROJECT, (*key, position, *columns[:16], data, *columns[16:]))
         connection.executemany(_INSERT_INDICATOR, (
             (*key, position, row, *_indicator_columns(indicator))
             for row, indicator in enumerate(project.indicators, start=1)))
@@ -347,16 +368,20 @@ def _project_columns(project: Project) -> tuple[object, ...]:
         project.performance_type, project.overview, project.basis, project.necessity, project.safeguards,
         project.implementation_plan, project.objectives,
         budget.total, budget.current_year, budget.prior_year_budget, budget.prior_year_executed,
+        project.supervising_department, project.implementing_unit, project.attribute, project.period,
+        project.annual_objectives, budget.total_fiscal, budget.total_other, budget.current_year_fiscal,
+        budget.current_year_other,
     )
     return tuple(_column(value) for value in values)
 
 
 def _indicator_columns(indicator: Any) -> tuple[object, ...]:
     target = indicator.target
+    extra = (indicator.horizon, _column(indicator.weight), indicator.standard)
     if target is None:
-        return (indicator.level1, indicator.level2, indicator.level3, None, None, None, None, None)
+        return (indicator.level1, indicator.level2, indicator.level3, None, None, None, None, None, *extra)
     return (indicator.level1, indicator.level2, indicator.level3, target.raw, target.kind, target.op,
-            _column(target.value), target.unit)
+            _column(target.value), target.unit, *extra)
 
 
 def _check_lossless(path: Path, filing: Filing, unit: str, year: int, stored: list[str]) -> None:
@@ -364,7 +389,7 @@ def _check_lossless(path: Path, filing: Filing, unit: str, year: int, stored: li
     from .model import Filing
 
     rebuilt = Filing.model_validate({
-        "unit": unit, "year": year, "framework": filing.framework, "department": filing.department,
+        "unit": unit, "year": year, "form": filing.form, "framework": filing.framework, "department": filing.department,
         "contact": filing.contact, "phone": filing.phone, "projects": [json.loads(data) for data in stored],
     })
     if rebuilt == filing:
@@ -375,7 +400,7 @@ def _check_lossless(path: Path, filing: Filing, unit: str, year: int, stored: li
                           if getattr(given, name) != getattr(again, name)), "?")
             raise OutputFileError(f"第 {position} 个项目（{given.name or '未命名'}）的 {field} 取值"
                                   f"无法原样存档，存档未作改动。", path)
-    field = next((name for name in ("unit", "year", "framework", "department", "contact", "phone")
+    field = next((name for name in ("unit", "year", "form", "framework", "department", "contact", "phone")
                   if getattr(filing, name) != getattr(rebuilt, name)), "?")
     raise OutputFileError(f"申报数据的 {field} 取值无法原样存档，存档未作改动。", path)
 

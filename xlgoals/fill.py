@@ -106,8 +106,9 @@ def fill_filing(
         rows.label_known_names()
         rows.add_standard_rows()
         previous = _previous(project, last, report)
-        if previous is not None and form.has("budget.prior_year_budget"):
-            _carry_budget(project, previous, report)
+        if previous is not None:
+            if form.has("budget.prior_year_budget"):
+                _carry_budget(project, previous, report)
             if last_year.framework == filing.framework:
                 rows.copy_from(previous)
         rows.add_missing_goals()
