@@ -29,6 +29,7 @@ system-deps:
 demo: venv
 	mkdir -p $(OUT)
 	$(BIN)/xlgoals template --unit 上海市总工会 --year 2021 -o $(OUT)/模板-上海市总工会-2021.xlsx
+	$(BIN)/xlgoals template --form national-2015 --unit 某县农业农村局 --year 2024 --projects 3 -o $(OUT)/模板-全国申报表-2024.xlsx
 	$(BIN)/xlgoals import examples/shanghai-2020.json -o $(OUT)/上海市总工会-2020.xlsx
 	$(BIN)/xlgoals validate $(OUT)/上海市总工会-2020.xlsx --annotate $(OUT)/上海市总工会-2020-已标注.xlsx; test $$? -le 1
 	$(BIN)/xlgoals export $(OUT)/上海市总工会-2020.xlsx --format json -o $(OUT)/上海市总工会-2020.json

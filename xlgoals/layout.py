@@ -214,6 +214,13 @@ class Check(_Data):
         for path in (self.lesser, self.greater, self.total, *self.parts):
             if path is not None and path not in PROJECT_PATHS:
                 raise ValueError(f"“{path}”不是模型中的字段")
+        if self.message is not None:
+            words = dict.fromkeys(("lesser", "greater", "lesser_name", "greater_name", "total", "sum", "total_name",
+                                   "parts_names"), "")
+            try:
+                self.message.format(**words)
+            except (KeyError, IndexError, ValueError):
+                raise ValueError(f"提示文字“{self.message}”只能使用 {{{'}、{'.join(words)}}} 这些占位符") from None
         return self
 
 
