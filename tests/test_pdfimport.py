@@ -27,7 +27,7 @@ from xlgoals.errors import InputFileError
 from xlgoals.inputs import import_source
 from xlgoals.pdfimport import extract_pdf_lines, import_pdf_file
 from xlgoals.textimport import NO_TABLE_MESSAGE, ImportResult
-from xlgoals.workbook.writer import ExtraSheet
+from xlgoals.workbook.sheets import Sheet
 
 REPO = Path(__file__).resolve().parents[1]
 SHANGHAI = json.loads((REPO / "examples" / "shanghai-2020.json").read_text(encoding="utf-8"))
@@ -186,7 +186,7 @@ def national_pdf(workdir: Path) -> Path:
     for top in range(100, 700, 40):
         draw.rectangle([60, top, 540, top + 12], fill="black")
     picture.save(scan)
-    scanned = ExtraSheet(SCAN_SHEET, lambda book, ws: ws.insert_image("A1", str(scan), {"x_scale": 0.5, "y_scale": 0.5}))
+    scanned = Sheet(SCAN_SHEET, image=("A1", str(scan), 0.5), print_rows=0)
     write_filing(Filing.model_validate(NATIONAL), workdir / "national.xlsx", back=[scanned])
     return lo.convert(workdir / "national.xlsx", "pdf", workdir)
 

@@ -30,9 +30,9 @@ from .fileio import check_extent
 from .fill import fill_filing
 from .rules import Report, validate as run_rules
 from .workbook.builder import DEFAULT_PASSWORD, cells_of_indicator, sheet_title
-from .workbook.marks import (REPORT_HEADERS, REPORT_WIDTHS, cell_marks, is_mark_note, report_rows, sheet_reference,
-                             template_fill)
+from .workbook.marks import cell_marks, is_mark_note, sheet_reference, template_fill
 from .workbook.reader import WorkbookContent, content_of, filing_from_content, table_places
+from .workbook.sheets import Sheet, report_sheet
 from .workbook.styles import COLOURS
 
 TITLE = "绩效目标"
@@ -229,27 +229,65 @@ def read_book(book: Any) -> WorkbookContent:
 
 
 def _write_report_sheet(book: Any, sheets: dict[str, Any], findings: list, summary: str) -> None:
-    """校验结果 after the cover: values in one call, links as HYPERLINK formulas in one more."""
+    """校验结果 (:func:`.workbook.sheets.report_sheet`) after the cover."""
     after = sheets.get(layout.COVER_SHEET) or next(iter(sheets.values()))
     with _structure_unlocked(book):
         sheet = book.sheets.add(layout.REPORT_SHEET, after=after)
-    rows = report_rows(findings)
-    sheet.range("A1").value = summary
-    sheet.range("A2").value = [list(REPORT_HEADERS)] + [[_cell_text(v) for v in row.values] for row in rows]
-    _paint(sheet, [f"A2:{_column(len(REPORT_HEADERS))}2"], COLOURS["label"])
-    for column, width in enumerate(REPORT_WIDTHS, start=1):
-        sheet.range(f"{_column(column)}:{_column(column)}").column_width = width
-    links = [[_link_formula(*row.target) if row.target else row.values[3]] for row in rows]
-    if links:
-        sheet.range("D3").formula = links
-    for fill, refs in _group({f"B{n}": row for n, row in enumerate(rows, start=3)},
-                             lambda row: COLOURS[row.severity]).items():
-        _paint(sheet, refs, fill)
+    _draw_sheet(sheet, report_sheet(findings, summary))
 
 
-def _link_formula(sheet: str, cell: str) -> str:
+def _draw_sheet(sheet: Any, declared: Sheet) -> None:
+    """Draw a declared sheet through xlwings in few calls: all values in one, each column of links as
+    HYPERLINK formulas in one, one fill call per colour, one width call per column."""
+    cells = declared.cells
+    height = max(cell.row for cell in cells)
+    width = max(cell.column for cell in cells)
+    grid: list[list[Any]] = [[None] * width for _ in range(height)]
+    links: dict[int, dict[int, str]] = defaultdict(dict)
+    fills: dict[str, list[str]] = defaultdict(list)
+    for cell in cells:
+        if cell.link is not None:
+            links[cell.column][cell.row] = _link_formula(*cell.link, cell.value)
+        else:
+            grid[cell.row - 1][cell.column - 1] = _cell_text(cell.value)
+        fill = cell.fill or (COLOURS["label"] if cell.role == "label" else None)
+        if fill:
+            fills[fill].append(cell.ref)
+    sheet.range("A1").value = grid
+    for column, formulas in links.items():
+        first, last = min(formulas), max(formulas)
+        sheet.range((first, column)).formula = [[formulas.get(row, grid[row - 1][column - 1])]
+                                                 for row in range(first, last + 1)]
+    for fill, refs in fills.items():
+        _paint(sheet, _runs(refs), fill)
+    for column, size in enumerate(declared.widths, start=1):
+        sheet.range(f"{_column(column)}:{_column(column)}").column_width = size
+
+
+def _runs(refs: list[str]) -> list[str]:
+    """Cells of one column in consecutive rows as one range (B3, B4, B5 → B3:B5): fewer, shorter addresses."""
+    by_column: dict[str, list[int]] = defaultdict(list)
+    for ref in refs:
+        row, column = layout.split_cell(ref)
+        by_column[_column(column)].append(row)
+    runs = []
+    for letter, rows in by_column.items():
+        rows.sort()
+        start = previous = rows[0]
+        for row in [*rows[1:], None]:
+            if row is not None and row == previous + 1:
+                previous = row
+                continue
+            runs.append(f"{letter}{start}" if start == previous else f"{letter}{start}:{letter}{previous}")
+            if row is not None:
+                start = previous = row
+    return runs
+
+
+def _link_formula(sheet: str, cell: str, text: object = None) -> str:
     target = "#" + sheet_reference(sheet, cell)
-    return f'=HYPERLINK("{target.replace(chr(34), chr(34) * 2)}","{cell}")'
+    shown = str(cell if text is None else text).replace(chr(34), chr(34) * 2)
+    return f'=HYPERLINK("{target.replace(chr(34), chr(34) * 2)}","{shown}")'
 
 
 def _cell_text(value: Any) -> Any:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .. import layout
@@ -16,8 +17,9 @@ from ..fileio import atomic_output, check_workbook
 from ..rules.report import Finding, Report
 from .cells import put
 from .reader import form_of_meta
-from .marks import MARK_AUTHOR, REPORT_HEADERS, REPORT_LINK_COLUMN, REPORT_WIDTHS, cell_marks, report_rows, sheet_reference, template_fill
-from .styles import MARK_FILLS, openpyxl_fill, openpyxl_look
+from .sheets import Sheet, report_sheet
+from .marks import MARK_AUTHOR, cell_marks, sheet_reference, template_fill
+from .styles import openpyxl_fill, openpyxl_look
 
 
 def annotate_workbook(source: str | Path, report: Report, output: str | Path) -> Path:
@@ -68,29 +70,33 @@ def clear_marks(workbook, path: str | Path = "") -> int:
 
 
 def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
-    """The 校验结果 sheet, second in the workbook, one row per finding with a link to its cell."""
-    ws = workbook.create_sheet(layout.REPORT_SHEET, index=1)
-    put(ws, "A1", summary)
-    _style(ws["A1"], "heading")
-    for column, (header, width) in enumerate(zip(REPORT_HEADERS, REPORT_WIDTHS), start=1):
-        cell = ws.cell(2, column)
-        put(ws, cell.coordinate, header)
-        _style(cell, "label")
-        ws.column_dimensions[cell.column_letter].width = width
-    for row, entry in enumerate(report_rows(findings), start=3):
-        for column, value in enumerate(entry.values, start=1):
-            cell = ws.cell(row, column)
-            put(ws, cell.coordinate, value)
-            _style(cell, "cell")
-        if entry.target is not None:
-            link = ws.cell(row, REPORT_LINK_COLUMN)
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=sheet_reference(*entry.target))
-            _style(link, "link")
-        ws.cell(row, 2).fill = openpyxl_fill(MARK_FILLS[entry.severity])
-        ws.row_dimensions[row].height = entry.height
-    ws.freeze_panes = "A3"
+    """The 校验结果 sheet (:func:`.sheets.report_sheet`), second in the workbook."""
+    draw_sheet(workbook, report_sheet(findings, summary), index=1)
+
+
+def draw_sheet(workbook, sheet: Sheet, index: int) -> None:
+    """Draw a declared sheet into an openpyxl workbook (the parts a report sheet uses: cells, looks,
+    fills, links, merges, widths, heights, frozen rows, print setup)."""
+    ws = workbook.create_sheet(sheet.title, index=index)
+    for cell in sheet.cells:
+        target = ws.cell(cell.row, cell.column)
+        put(ws, target.coordinate, cell.value)
+        if cell.role:
+            _style(target, cell.role)
+        if cell.fill:
+            target.fill = openpyxl_fill(cell.fill)
+        if cell.link is not None:
+            target.hyperlink = Hyperlink(ref=target.coordinate, location=sheet_reference(*cell.link))
+        if cell.to is not None and cell.to != (cell.row, cell.column):
+            ws.merge_cells(start_row=cell.row, start_column=cell.column, end_row=cell.to[0], end_column=cell.to[1])
+    for column, width in enumerate(sheet.widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    for row, height in sheet.heights.items():
+        ws.row_dimensions[row].height = height
+    if sheet.freeze:
+        ws.freeze_panes = f"A{sheet.freeze + 1}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if sheet.landscape else ws.ORIENTATION_PORTRAIT
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True

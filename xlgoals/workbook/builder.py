@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 
-from xlsxwriter.utility import xl_col_to_name, xl_range_abs
 from xlsxwriter.worksheet import Worksheet
 
 from .. import layout
-from ..frameworks import Framework, builtin_ids
+from ..frameworks import Framework
 from ..layout import Form
 from ..model import Project, value_at
 from .cells import split_target
@@ -240,90 +238,3 @@ def _validations(ws: Worksheet, form: Form, framework: Framework, places) -> Non
         if len(ranges) > 1:
             options = options | {"multi_range": where}
         ws.data_validation(r1 - 1, c1 - 1, r2 - 1, c2 - 1, options)
-
-
-def draw_cover(book: Book, ws: Worksheet, form: Form, framework: Framework, values: dict[str, object]) -> None:
-    """The 填报说明 sheet: the filing's header (unit, year, framework), the department's inputs, a guide."""
-    for column, width in layout.COVER_COLUMN_WIDTHS.items():
-        index = layout.split_cell(f"{column}1")[1] - 1
-        ws.set_column(index, index, width)
-    _band(book, ws, layout.COVER_TITLE_RANGE, f"{form.title} · 填报说明", "title", 32)
-    for spot in layout.COVER_SPOTS:
-        book.put(ws, spot.label_cell, spot.label, "label")
-        _height(ws, spot.label_cell, 22)
-        book.span(ws, spot.value_range, values.get(spot.path), "value" if spot.kind == "title" else "input")
-    row = layout.COVER_GUIDE_FIRST_ROW
-    _band(book, ws, f"A{row}:D{row}", "填报指引", "section", 22)
-    lines = _guide(form, framework)
-    for offset, line in enumerate(lines, start=1):
-        _band(book, ws, f"A{row + offset}:D{row + offset}", f"{offset}. {line}", "guide", 34)
-    page_setup(ws, row + len(lines), 4, title_rows=None)
-    book.leftover_notes(ws)
-    book.protect(ws)
-
-
-def _guide(form: Form, framework: Framework) -> list[str]:
-    labels = framework.labels
-    required = "；".join(f"{node.name}须包含{'、'.join(node.required_children)}指标"
-                        for node in framework.level1 if node.required_children)
-    choices = [spot.label for spot in form.input_spots if spot.kind in ("choice", "yesno")]
-    splits = [column.label for column in form.indicator_columns if column.options]
-    money = ("金额以元为单位填写数字，不要带“万元”等文字。" if form.money_unit == "元" else
-             "金额以万元为单位填写数字（如 128.5），不要带“万元”等文字。")
-    dated = "日期按 2021-01-01 的格式填写；" if form.paths_of("date") else ""
-    target = (f"{labels.target}：定量指标写比较符号、数值和计量单位，如 >=90%、=100%、>=40家、<=30天；"
-              "定性指标填写 合理、健全、规范、有效 等；名称含“率”“比”“满意度”的指标须填写百分比。")
-    if form.split_target:
-        target = ("指标性质填比较符号（≥、≤、=）或“定性”，指标值填数值或定性的词（合理、健全、规范、有效 等），"
-                  "度量单位填 %、人、家 等；名称含“率”“比”“满意度”的指标单位须为 %。")
-    if form.weight_total is not None:
-        target += f"各指标的权重合计应为 {form.weight_total}。"
-    if len(form.tables) > 1:
-        target += "中期绩效指标按项目期填写，年度绩效指标按本年度填写（年度必填）。"
-    return [
-        "请先填写上方的填报部门、联系人和联系电话；汇总时按填报部门区分各部门提交的表。",
-        f"每个项目工作表是一张《{form.title}》，一个项目填一张；项目表不够时，在 Excel 的“绩效目标”选项卡中点击“新增项目表”。",
-        "只有浅黄色单元格可以填写，其余单元格已锁定保护；长文本较多时可调整行高。",
-        f"{'、'.join([*choices, labels.level1, labels.level2, *splits])}请从下拉列表中选择；"
-        f"{labels.level2}的选项随本行所选{labels.level1}变化。",
-        dated + money,
-        target,
-        f"每个{labels.level1}至少填写一项指标" + (f"；{required}。" if required else "。"),
-        "填好后用“绩效目标”选项卡的“校验”按钮（或命令 xlgoals validate）检查，问题会标注在对应单元格上。",
-    ]
-
-
-def draw_meta(book: Book, ws: Worksheet, form: Form, framework: Framework, unit: str | None, year) -> None:
-    """The hidden sheet: template metadata in A:B and the drop-down lists (named ranges) from column D on.
-
-    A unit's own framework or form travels here as JSON, in chunks below Excel's cell limit.
-    """
-    ws.hide()
-    meta = {"template_version": layout.TEMPLATE_VERSION, "unit": unit, "year": year,
-            "framework": framework.id, "framework_name": framework.name, "form": form.id}
-    for row, key in enumerate(layout.META_KEYS, start=1):
-        book.put(ws, f"A{row}", key)
-        book.put(ws, f"B{row}", meta[key])
-    carried = []
-    if framework.id not in builtin_ids():
-        carried.append((layout.META_FRAMEWORK_TEXT_KEY, framework.model_dump_json()))
-    if form.id not in layout.builtin_forms():
-        carried.append((layout.META_FORM_TEXT_KEY, form.model_dump_json()))
-    row = len(layout.META_KEYS) + 1
-    for key, text in carried:
-        for start in range(0, len(text), 30000):
-            book.put(ws, f"A{row}", key)
-            book.put(ws, f"B{row}", text[start:start + 30000])
-            row += 1
-    lists: list[tuple[str, Sequence[str]]] = [
-        (layout.LIST_NAMES["categories"], framework.choices.categories),
-        (layout.LIST_NAMES["performance_types"], framework.choices.performance_types),
-        (layout.LIST_NAMES["level1"], [node.name for node in framework.level1]),
-    ] + [(f"{layout.LEVEL2_LIST_PREFIX}{n}", node.children) for n, node in enumerate(framework.level1, start=1)]
-    for offset, (name, items) in enumerate(lists):
-        column = 3 + offset
-        for row, item in enumerate(items, start=1):
-            book.put(ws, f"{xl_col_to_name(column)}{row}", item)
-        ref = xl_range_abs(0, column, max(len(items), 1) - 1, column)
-        book.workbook.define_name(name, f"='{layout.META_SHEET}'!{ref}")
-    book.protect(ws)

@@ -8,29 +8,19 @@ exactly what a user would have typed into the template. Sheets are created in th
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from xlsxwriter.worksheet import Worksheet
 
 from .. import layout
 from ..fileio import atomic_output
 from ..frameworks import Framework, load_framework
 from ..layout import Form, load_form
 from ..model import Filing, Project
-from .builder import DEFAULT_PASSWORD, draw_cover, draw_meta, draw_project_sheet, sheet_title
+from .builder import DEFAULT_PASSWORD, draw_project_sheet, sheet_title
 from .marks import Note
+from .sheets import Sheet, cover_sheet, meta_sheet
 from .xlsx import STREAM_ABOVE_SHEETS, Book
-
-
-@dataclass(frozen=True)
-class ExtraSheet:
-    """A sheet of another kind (汇总表, 校验结果, 指标明细) and how to draw it."""
-
-    title: str
-    draw: Callable[[Book, Worksheet], None]
-    rows_in_order: bool = True  # False for a sheet with an Excel table or written out of row order
 
 
 def build_template(path: str | Path, *, unit: str, year: int, form: str | Path | Form | None = None,
@@ -48,7 +38,7 @@ def build_template(path: str | Path, *, unit: str, year: int, form: str | Path |
 
 def write_filing(filing: Filing, path: str | Path, *, password: str = DEFAULT_PASSWORD,
                  inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
-                 front: Sequence[ExtraSheet] = (), back: Sequence[ExtraSheet] = ()) -> Path:
+                 front: Sequence[Sheet] = (), back: Sequence[Sheet] = ()) -> Path:
     """Write a filing as a filled template of its form, atomically; ``inputs`` are files it must not replace.
 
     ``notes`` go on cells by (sheet, cell); ``front`` sheets follow the cover, ``back`` sheets the projects.
@@ -59,7 +49,7 @@ def write_filing(filing: Filing, path: str | Path, *, password: str = DEFAULT_PA
 
 def _write(path: str | Path, filing: Filing, sheets: Sequence[tuple[str, Project | None]], *,
            password: str, inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
-           front: Sequence[ExtraSheet] = (), back: Sequence[ExtraSheet] = ()) -> Path:
+           front: Sequence[Sheet] = (), back: Sequence[Sheet] = ()) -> Path:
     form, framework = filing.resolved_form(), filing.resolved_framework()
     # XlsxWriter's thousands of part files go into a private folder beside the output (the output's
     # own disk), not the system temp folder, which is often slow to create files in (virus scanners).
@@ -67,24 +57,22 @@ def _write(path: str | Path, filing: Filing, sheets: Sequence[tuple[str, Project
             tempfile.TemporaryDirectory(prefix=".xlgoals-", dir=Path(temp).parent) as scratch:
         streaming = len(sheets) + len(front) + len(back) > STREAM_ABOVE_SHEETS
         book = Book(Path(temp), password=password, notes=notes, streaming=streaming, scratch=scratch)
-        cover = book.sheet(layout.COVER_SHEET)
-        front_sheets = [(extra, book.sheet(extra.title, rows_in_order=extra.rows_in_order)) for extra in front]
-        project_sheets = [(book.sheet(title), project) for title, project in sheets]
-        back_sheets = [(extra, book.sheet(extra.title, rows_in_order=extra.rows_in_order)) for extra in back]
-        meta = book.sheet(layout.META_SHEET, rows_in_order=False)  # lists are written column by column
         cover_values = {spot.path: getattr(filing, spot.path, None) for spot in layout.COVER_SPOTS}
-        with book.drawing(cover):
-            draw_cover(book, cover, form, framework, cover_values | {"framework_name": framework.name})
-        for extra, ws in front_sheets:
+        cover = cover_sheet(form, framework, cover_values | {"framework_name": framework.name})
+        meta = meta_sheet(form, framework, filing.unit, filing.year)
+        # Sheets are created in their final order, then drawn.
+        before = [(declared, book.sheet(declared.title)) for declared in (cover, *front)]
+        project_sheets = [(book.sheet(title), project) for title, project in sheets]
+        after = [(declared, book.sheet(declared.title)) for declared in (*back, meta)]
+        for declared, ws in before:
             with book.drawing(ws):
-                extra.draw(book, ws)
+                book.draw(ws, declared)
         for ws, project in project_sheets:
             with book.drawing(ws):
                 draw_project_sheet(book, ws, form, framework, filing.unit, filing.year, project)
-        for extra, ws in back_sheets:
+        for declared, ws in after:
             with book.drawing(ws):
-                extra.draw(book, ws)
-        draw_meta(book, meta, form, framework, filing.unit, filing.year)
+                book.draw(ws, declared)
         book.close()
     return Path(path)
 

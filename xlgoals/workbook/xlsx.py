@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import xlsxwriter
 from xlsxwriter.exceptions import DuplicateWorksheetName
@@ -26,6 +26,9 @@ from xlsxwriter.worksheet import Worksheet
 from . import styles
 from .cells import typed
 from .marks import MARK_AUTHOR, Note, sheet_reference
+
+if TYPE_CHECKING:
+    from .sheets import Chart, Sheet
 
 PARALLEL_MIN_SHEETS = 40  # fewer sheets close faster than processes start
 # Never turn a string into a formula, number or link: submitted text stays text.
@@ -244,6 +247,49 @@ class Book:
         else:
             self.put(ws, ref, text, "cell")
 
+    def draw(self, ws: Worksheet, sheet: Sheet) -> None:
+        """Draw a declared sheet (:mod:`.sheets`): heights first, then cells in row order, then the rest."""
+        for column, width in enumerate(sheet.widths):
+            ws.set_column(column, column, width)
+        for row, height in sheet.heights.items():
+            ws.set_row(row - 1, height)
+        for cell in sorted(sheet.cells, key=lambda cell: cell.row):
+            ref = cell.ref
+            if cell.to is not None and cell.to != (cell.row, cell.column):
+                ws.merge_range(cell.row - 1, cell.column - 1, cell.to[0] - 1, cell.to[1] - 1, "", self.format(cell.role))
+            if cell.link is not None:
+                self.link(ws, ref, *cell.link, cell.value, cell.role or "link")
+            elif cell.formula is not None:
+                self.formula(ws, ref, cell.formula, cell.role, cell.value)
+            else:
+                self.put(ws, ref, cell.value, cell.role, cell.fill)
+        rows = sheet.rows
+        if rows is not None:
+            if rows.table is not None:
+                self.table(ws, rows.first_row - 2 + len(rows.values), rows.headers,
+                           {"name": rows.table, "style": "Table Style Light 9"})
+            elif rows.headers:
+                for column, header in enumerate(rows.headers):
+                    self.put_at(ws, rows.first_row - 2, column, header)
+            for row, values in enumerate(rows.values, start=rows.first_row - 1):
+                for column, value in enumerate(values):
+                    self.put_at(ws, row, column, value, rows.role)
+        if sheet.chart is not None:
+            _chart(self.workbook, ws, sheet.chart)
+        if sheet.image is not None:
+            anchor, path, scale = sheet.image
+            ws.insert_image(anchor, path, {"x_scale": scale, "y_scale": scale})
+        if sheet.freeze:
+            ws.freeze_panes(sheet.freeze, 0)
+        if sheet.hidden:
+            ws.hide()
+        for name, ref in sheet.names.items():
+            self.workbook.define_name(name, ref)
+        if not sheet.hidden and sheet.print_rows > 0:  # 0: the application's own print setup
+            page_setup(ws, sheet.print_rows, sheet.print_columns, landscape=sheet.landscape, title_rows=sheet.title_rows)
+        self.leftover_notes(ws)
+        self.protect(ws, filters=sheet.filters)
+
     def leftover_notes(self, ws: Worksheet) -> None:
         """Notes for cells of ``ws`` that were never written: placed as notes alone."""
         for ref, note in self._notes.pop(ws.name, {}).items():
@@ -256,6 +302,19 @@ class Book:
 
     def close(self) -> None:
         self.workbook.close()
+
+
+def _chart(workbook: xlsxwriter.Workbook, ws: Worksheet, chart: Chart) -> None:
+    """A native column chart over the sheet's own cells."""
+    drawn = workbook.add_chart({"type": "column"})
+    for column in chart.columns:
+        drawn.add_series({"name": [ws.name, 1, column - 1],
+                          "categories": [ws.name, chart.first - 1, chart.names - 1, chart.last - 1, chart.names - 1],
+                          "values": [ws.name, chart.first - 1, column - 1, chart.last - 1, column - 1]})
+    drawn.set_title({"name": chart.title})
+    drawn.set_y_axis({"name": chart.axis})
+    drawn.set_size({"width": 980, "height": 340})
+    ws.insert_chart(chart.anchor, drawn)
 
 
 def _note_options(text: str) -> dict[str, Any]:
