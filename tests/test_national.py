@@ -402,6 +402,7 @@ def test_a_units_own_form_extends_a_shipped_one_and_travels_in_the_workbook(tmp_
     ('extends = "own.toml"\nid = "x"', "循环"),
     ('extends = "zhejiang-2020"\nid = "x"', "不是已知表样"),
     ('extends = "national-2015"\nid = "x"\ndrop = ["nothing"]', "drop"),
+    ('extends = "national-2015"\nid = "x"\ndrop = ["period"]\nchecks = [1]', "结构有误"),
     ('extends = "national-2015"\nid = "national-2015"', "内置表样的编号"),
     ('extends = "national-2015"\nid = "x"\n[[fields]]\npath = "salary"\nlabel = "工资"\nvalue_range = "A40"\nkind = "text"',
      "不是模型中的字段"),
@@ -414,6 +415,31 @@ def test_a_broken_form_file_is_one_chinese_line_and_exit_2(tmp_path, text, place
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(own) in lines[0] and place in lines[0], result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "t.xlsx").exists()
+
+
+def test_a_value_the_form_has_no_cell_for_is_refused_not_lost(tmp_path):
+    off = tmp_path / "off.json"
+    off.write_text(json.dumps({"unit": "U", "year": 2024, "projects": [{"name": "P", "period": "3年"}]}),
+                   encoding="utf-8")
+    result = run("import", str(off), "-o", str(tmp_path / "off.xlsx"))
+    assert result.returncode == 2 and "period" in result.stderr and str(off) in result.stderr
+    assert not (tmp_path / "off.xlsx").exists()
+    period = national_data()
+    period["form"] = "shanghai-2020"
+    period["projects"] = [{"name": "P", "indicators": [{"horizon": "period", "level3": "x", "target": "≥1个"}]}]
+    with pytest.raises(InputFileError, match="中期"):
+        write_filing(Filing.model_validate(period), tmp_path / "p.xlsx")
+
+
+def test_last_years_period_rows_are_not_carried_into_a_form_without_them():
+    from xlgoals.fill import fill_filing
+
+    last = Filing.model_validate(national_data())
+    last.projects[0].indicators.insert(0, last.projects[0].indicators[0].model_copy(update={"horizon": "period"}))
+    this = Filing.model_validate({"unit": "U", "year": 2025, "projects": [{"name": "高标准农田建设项目"}]})
+    filled, report = fill_filing(this, last_year=last.model_copy(update={"framework": "shanghai-2020"}))
+    assert all(row.horizon == "annual" for row in filled.projects[0].indicators)
+    assert any("中期指标" in skipped.reason for skipped in report.skipped)
 
 
 def test_a_huge_form_file_is_refused_before_parsing(tmp_path):

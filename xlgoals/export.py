@@ -109,7 +109,7 @@ def summary_columns(form) -> list[SummaryColumn]:
 def summary_rows(filing: Filing, departments: list[str | None]) -> Iterator[tuple]:
     """汇总表 as values: one row per project, amounts in the form's unit, the change as a fraction."""
     form = filing.resolved_form()
-    columns = [column for column in summary_columns(form)]
+    columns = summary_columns(form)
     for number, (project, department) in enumerate(zip(filing.projects, departments), start=1):
         yield tuple(summary_value(form, column, project, number, department) for column in columns)
 

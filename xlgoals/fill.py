@@ -102,7 +102,7 @@ def fill_filing(
         report.skipped.append(Skipped(None, "indicators", f"上年填报使用的指标框架（{last_year.framework}）与今年不同，"
                                                          "未复制上年指标。"))
     for project in filled.projects:
-        rows = _Rows(project, framework, report, typed=form.has("performance_type"))
+        rows = _Rows(project, framework, report, typed=form.has("performance_type"), horizons=form.horizons())
         rows.label_known_names()
         rows.add_standard_rows()
         previous = _previous(project, last, report)
@@ -127,8 +127,10 @@ def fill_filing(
 class _Rows:
     """A project's indicator table being filled: inserts keep every existing row in its order."""
 
-    def __init__(self, project: Project, framework: Framework, report: FillReport, *, typed: bool = True):
+    def __init__(self, project: Project, framework: Framework, report: FillReport, *, typed: bool = True,
+                 horizons: tuple[str, ...] = ("annual",)):
         self.project, self.framework, self.report = project, framework, report
+        self.horizons = horizons  # the indicator tables of the form
         self.typed = typed  # the form has a 绩效类型, which picks the standard rows
         self.rows: list[Indicator] = [row.model_copy() for row in project.indicators]
         self.original = [row.model_copy() for row in project.indicators]
@@ -177,6 +179,10 @@ class _Rows:
         standard = {_key(row.level3) for row in self.framework.standard_rows}
         for old in previous.indicators:
             if not old.level3 or _key(old.level3) in standard or _key(old.level3) in self._names():
+                continue
+            if old.horizon not in self.horizons:  # last year's form had a table this year's has not
+                self.report.skipped.append(Skipped(self.project.name, "indicators",
+                                                   f"上年的中期指标“{old.level3}”在今年的表样中没有对应的表，未复制。"))
                 continue
             self._insert(self._goal_end(old.level1, old.level2), old.model_copy(), "上年指标，请核对", review=True)
 

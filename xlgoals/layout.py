@@ -26,6 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputFileError
+from .values import canonical_amount, to_amount
 
 TEMPLATE_VERSION = "1"
 FORMS_DIR = Path(__file__).parent / "forms"
@@ -404,8 +405,14 @@ class Form(_Data):
         return cells
 
     def row_cells(self, index: int, row: int) -> dict[str, str]:
-        """The model paths of indicator ``index`` and their cells in sheet row ``row``."""
-        return _row_cells(self, index, row)
+        """The model paths of indicator ``index`` and their cells in sheet row ``row`` (a split target
+        is found at its 指标值 cell)."""
+        cells = {}
+        for column in self.indicator_columns:
+            field = "target" if column.field == "target.value" else column.field
+            if field not in TARGET_PARTS:
+                cells[indicator_path(index, field)] = f"{column.first}{row}"
+        return cells
 
     def money(self, yuan: Decimal) -> str:
         """An amount as this form prints it: 12,365,000 元 or 1,236.5 万元."""
@@ -415,17 +422,15 @@ class Form(_Data):
     def to_cell_amount(self, yuan: Any) -> Any:
         """A model amount (yuan) as the cell shows it: exact, in the form's unit."""
         if isinstance(yuan, Decimal) and self.money_unit == "万元" and yuan.is_finite():
-            return _canonical(yuan.scaleb(-4))
+            return canonical_amount(yuan.scaleb(-4))
         return yuan
 
     def from_cell_amount(self, value: Any) -> Any:
         """A cell's amount in the form's unit → yuan; text that is no amount stays as it is."""
         if self.money_unit != "万元" or value is None:
             return value
-        from .values import to_amount
-
         amount = to_amount(value)
-        return _canonical(amount.scaleb(4)) if isinstance(amount, Decimal) and amount.is_finite() else value
+        return canonical_amount(amount.scaleb(4)) if isinstance(amount, Decimal) and amount.is_finite() else value
 
 
 @dataclass(frozen=True)
@@ -489,22 +494,6 @@ def table_path(horizon: str) -> str:
 
 def table_paths(places: dict[str, TablePlace]) -> dict[str, str]:
     return {table_path(horizon): f"A{place.header_row}" for horizon, place in places.items()}
-
-
-def _row_cells(form: Form, index: int, row: int) -> dict[str, str]:
-    cells = {}
-    for column in form.indicator_columns:
-        field = "target" if column.field == "target.value" else column.field
-        if field in TARGET_PARTS:
-            continue
-        cells[indicator_path(index, field)] = f"{column.first}{row}"
-    return cells
-
-
-def _canonical(value: Decimal) -> Decimal:
-    from .values import canonical_amount
-
-    return canonical_amount(value)
 
 
 def format_amount(value: Decimal) -> str:
@@ -609,6 +598,16 @@ _REPLACED = ("columns", "headings", "indicator_columns", "tables", "checks")
 
 
 def _resolve(data: dict[str, Any], path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """:func:`_extend`, with a file whose parts have the wrong shape (a list where a table belongs)
+    refused in one line rather than failing while merging."""
+    try:
+        return _extend(data, path, chain)
+    except (AttributeError, TypeError, ValueError):
+        raise InputFileError("表样文件的结构有误（fields、checks、label_variants 等须为表格），"
+                             "请对照内置表样修改。", path) from None
+
+
+def _extend(data: dict[str, Any], path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     """Apply ``extends``: the base's data with this file's changes (fields merged by path, ``drop`` removed)."""
     base_ref = data.pop("extends", None)
     drop = data.pop("drop", [])

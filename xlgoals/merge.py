@@ -219,10 +219,11 @@ def _target(readable: list[Submission], unit: str | None, year: int | None):
     unit = unit or Counter(s.filing.unit for s in readable).most_common(1)[0][0]
     year = year or Counter(s.filing.year for s in readable if s.filing.unit == unit).most_common(1)[0][0]
     same = [s.filing for s in readable if (s.filing.unit, s.filing.year) == (unit, year)] or [readable[0].filing]
-    forms = [filing.resolved_form() for filing in same]
-    form = max(forms, key=forms.count)  # the most common; the first of equals
-    frameworks = [filing.resolved_framework() for filing in same if filing.resolved_form() == form]
-    return unit, year, form, max(frameworks, key=frameworks.count)
+    form_id = Counter(filing.form for filing in same).most_common(1)[0][0]  # by id: counted, not compared
+    chosen = [filing for filing in same if filing.form == form_id]
+    framework_id = Counter(filing.framework for filing in chosen).most_common(1)[0][0]
+    first = next(filing for filing in chosen if filing.framework == framework_id)
+    return unit, year, first.resolved_form(), first.resolved_framework()
 
 
 def _latest_per_department(accepted: list[Submission], events: list[MergeEvent]) -> list[Submission]:

@@ -59,8 +59,10 @@ def clear_marks(workbook, path: str | Path = "") -> int:
             for cell in row:
                 if cell.comment is None or cell.comment.author != MARK_AUTHOR:
                     continue
-                if places is None:
-                    places = form.find_places(lambda r, ws=ws: str(ws[f"A{r}"].value or "").strip(), ws.max_row) or ()
+                if places is None:  # column A read once, without creating cells
+                    texts = [str(value or "").strip() for (value,) in ws.iter_rows(max_col=1, values_only=True)]
+                    places = form.find_places(lambda r, texts=texts: texts[r - 1] if r <= len(texts) else "",
+                                              len(texts)) or ()
                 cell.comment = None
                 cell.fill = openpyxl_fill(template_fill(form, ws.title, cell.coordinate, places or None))
                 cleared += 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Literal
-
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Literal
 
 from ..layout import NATURE_WORDS
+from ..values import clean_text
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 CellKind = Literal["number", "text", "date", "blank"]
@@ -74,6 +76,4 @@ def join_target(op: object, value: object, unit: object) -> str | None:
 
 
 def _cell_text(value: object) -> str:
-    from ..values import clean_text
-
     return clean_text(value) or ""

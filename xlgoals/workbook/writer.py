@@ -16,7 +16,8 @@ from .. import layout
 from ..fileio import atomic_output
 from ..frameworks import Framework, load_framework
 from ..layout import Form, load_form
-from ..model import Filing, Project
+from ..errors import InputFileError
+from ..model import Filing, Project, value_at
 from .builder import DEFAULT_PASSWORD, draw_project_sheet, sheet_title
 from .marks import Note
 from .sheets import Sheet, cover_sheet, meta_sheet
@@ -51,6 +52,7 @@ def _write(path: str | Path, filing: Filing, sheets: Sequence[tuple[str, Project
            password: str, inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
            front: Sequence[Sheet] = (), back: Sequence[Sheet] = ()) -> Path:
     form, framework = filing.resolved_form(), filing.resolved_framework()
+    _check_fits(filing, form)
     # XlsxWriter's thousands of part files go into a private folder beside the output (the output's
     # own disk), not the system temp folder, which is often slow to create files in (virus scanners).
     with atomic_output(path, inputs=inputs) as temp, \
@@ -75,6 +77,18 @@ def _write(path: str | Path, filing: Filing, sheets: Sequence[tuple[str, Project
                 book.draw(ws, declared)
         book.close()
     return Path(path)
+
+
+def _check_fits(filing: Filing, form: Form) -> None:
+    """Refuse a filing holding a value its form has no cell for: written, it would be lost in silence."""
+    for project in filing.projects:
+        for path in layout.PROJECT_PATHS:
+            if path != "unit" and not form.has(path) and value_at(project, path) is not None:
+                raise InputFileError(f"项目“{project.name or '未命名'}”填有“{path}”，表样“{form.name}”没有这一栏，"
+                                     "写入工作簿会丢失它；请用含这一栏的表样（--form），或先删去这一项。", filing.source)
+        if any(indicator.horizon not in form.horizons() for indicator in project.indicators):
+            raise InputFileError(f"项目“{project.name or '未命名'}”有中期绩效指标，表样“{form.name}”没有中期指标表，"
+                                 "写入工作簿会丢失它们；请用含中期指标表的表样（--form）。", filing.source)
 
 
 def sheet_titles(filing: Filing) -> list[str]:
