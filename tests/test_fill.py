@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from tests.support.forms import SH_FIELDS, SH_TABLE, sh_cell
-from xlgoals import Filing, layout, load_filing, load_framework, write_filing
+from xlgoals import Filing, load_filing, load_framework, write_filing
 from xlgoals.errors import InputFileError
 from xlgoals.fill import fill_filing, read_executed
 from tests.support.cli import digest, run
