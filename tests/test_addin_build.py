@@ -36,17 +36,22 @@ from xlgoals.addin.package import (
     RIBBON_NAMESPACE,
     RIBBON_RELATIONSHIP,
     SETTINGS,
+    VERSION_KEY,
     build_addin,
+    settings_sheet,
 )
 from xlgoals.addin.sources import CONFIG_SHEET, MACROS, xlwings_dir, xlwings_version
 from xlgoals.addin.vbaproject import encrypt
+from xlgoals import __version__
 from xlgoals.errors import XlgoalsError
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOM_UI = f"{{{RIBBON_NAMESPACE}}}"
-BUTTONS = {"校验", "填充指标", "新增项目表", "清除标记", "关于/设置"}
-ENTRY_POINTS = {"validate", "fill", "new_project_sheet", "clear", "about"}
-RUN_PYTHON = re.compile(r'RunPython "import xlgoals\.excel; xlgoals\.excel\.(\w+)\(\)"')
+BUTTONS = {"校验", "填充指标", "新增项目表", "清除标记", "汇总各部门表格", "关于/设置"}
+ENTRY_POINTS = {"validate", "fill", "new_project_sheet", "clear", "merge_folder", "about"}
+RUN_PYTHON = re.compile(r'RunPython "import xlgoals\.excel; xlgoals\.excel\.(\w+)\(')
+# A ribbon callback; Optional, so the self-test can run it with Application.Run
+CALLBACK = r"Sub\s+{name}\s*\(\s*Optional\s+control\s+As\s+IRibbonControl\s*\)"
 
 
 @pytest.fixture(scope="module")
@@ -321,8 +326,7 @@ def test_every_onaction_names_a_ribbon_callback(addin, modules):
     assert len(actions) == len(BUTTONS)
     for action in actions:
         module, sub = action.split(".")
-        signature = re.compile(rf"^\s*(Public\s+)?Sub\s+{sub}\s*\(\s*control\s+As\s+IRibbonControl\s*\)\s*$",
-                               re.IGNORECASE | re.MULTILINE)
+        signature = re.compile(rf"^\s*(Public\s+)?{CALLBACK.format(name=sub)}\s*$", re.IGNORECASE | re.MULTILINE)
         assert signature.search(modules[module]), action
 
 
@@ -338,9 +342,14 @@ def test_every_runpython_command_names_a_function_of_xlgoals_excel(modules):
 
 
 def test_every_sub_of_the_ribbon_module_is_wired_to_a_button(addin, modules):
-    subs = set(re.findall(r"^Sub (\w+)\(", modules["RibbonXlgoals"], re.MULTILINE))
+    """Every callback has a button; any other Sub is one a callback calls (MergeFolder, after OnMerge's dialogs)."""
+    code = modules["RibbonXlgoals"]
+    callbacks = set(re.findall("^" + CALLBACK.format(name=r"(\w+)"), code, re.MULTILINE))
     actions = {button.get("onAction").split(".")[1] for button in ribbon(addin).findall(f".//{CUSTOM_UI}button")}
-    assert subs == actions
+    assert callbacks == actions
+    helpers = set(re.findall(r"^Sub (\w+)\(", code, re.MULTILINE)) - callbacks
+    assert helpers == {"MergeFolder"}
+    assert re.search(r"^    MergeFolder folder, CStr\(target\)\r?$", code, re.MULTILINE)
 
 
 # --------------------------------------------------------------------------- the package
@@ -378,11 +387,14 @@ def test_settings_sheet_has_the_keys_xlwings_reads(addin):
     book = python_calamine.CalamineWorkbook.from_path(str(addin))
     assert book.sheet_names == ["xlgoals.conf"]
     rows = book.get_sheet_by_name("xlgoals.conf").to_python()
-    assert {key: value for key, value in rows} == SETTINGS
+    assert {key: value for key, value in rows} == settings_sheet() == {**SETTINGS, VERSION_KEY: __version__}
     xlwings_vba = (xlwings_dir() / "xlwings_custom_addin.bas").read_text("utf-8")
     for key in SETTINGS:  # keys the installed xlwings' VBA actually asks for
         assert f'GetConfig("{key}"' in xlwings_vba, key
     assert 'PROJECT_NAME & ".conf"' in xlwings_vba  # the sheet name xlwings looks for
+    # ours is read by the About button through xlwings' reader of that sheet (keys upper-cased)
+    assert VERSION_KEY == VERSION_KEY.upper() and "Function GetConfigFromSheet(wb As Workbook)" in xlwings_vba
+    assert f'GetConfigFromSheet(ThisWorkbook).Item("{VERSION_KEY}")' in (MACROS / "RibbonXlgoals.bas").read_text("utf-8")
 
 
 def test_vba_names_the_installed_xlwings_version():
@@ -405,11 +417,11 @@ def test_libreoffice_opens_the_addin_and_imports_its_vba(addin):
     seen = libreoffice.inspect(addin)
     [sheet] = seen["sheets"]
     assert sheet["name"] == CONFIG_SHEET
-    assert [sheet["cells"][f"A{row}"]["string"] for row in range(1, len(SETTINGS) + 1)] == list(SETTINGS)
+    assert [sheet["cells"][f"A{row}"]["string"] for row in range(1, len(settings_sheet()) + 1)] == list(settings_sheet())
     basic = seen["basic"]["xlgoals"]
     assert set(basic) == {"ThisWorkbook", "Sheet1", "xlwings", "Dictionary", "RibbonXlgoals"}
     for name in ENTRY_POINTS:
-        assert f"xlgoals.excel.{name}()" in basic["RibbonXlgoals"]
+        assert f"xlgoals.excel.{name}(" in basic["RibbonXlgoals"]
     assert 'PROJECT_NAME As String = "xlgoals"' in basic["xlwings"]
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import copy
 import inspect
 import json
+import os
 import sys
+import time
 
 import pytest
 import xlwings
 
-from xlgoals import Filing, excel, layout, load_filing, load_form, write_filing
+from xlgoals import Filing, __version__, excel, layout, load_filing, load_form, write_filing
 from xlgoals.fill import fill_filing
 from xlgoals.workbook.marks import LEGEND, REPORT_HEADER_ROW, is_mark_note, template_fill
 from xlgoals.workbook.reader import filing_from_content, is_project_grid
@@ -23,11 +25,13 @@ from xlgoals.workbook.styles import COLOURS, MARK_FILLS
 from tests.conftest import EXAMPLE
 from tests.support import xlwings_standin as standin
 from tests.support.cli import digest, run
+from tests.support.ribbon import StandinExcel, py_text
 from tests.support.xlwings_standin import TEST_ONLY, Book
 
 STANDARD = "投入与管理"
 REAL = {standin.Book: xlwings.Book, standin.Sheet: xlwings.Sheet, standin.Range: xlwings.Range,
-        standin.Sheets: xlwings.main.Sheets, standin.Note: xlwings.main.Note, standin.App: xlwings.App}
+        standin.Sheets: xlwings.main.Sheets, standin.Note: xlwings.main.Note, standin.App: xlwings.App,
+        standin.Books: xlwings.main.Books}
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +232,126 @@ def test_round_trips_per_sheet_not_per_cell(example_data, tmp_path):
     assert trips <= 3 * sheets + 2 * marked_sheets + calls["Range.color="] + len(marks) + report_calls
     assert report is not None and len(report.findings) >= len(marks)
     assert digest(path) == before  # the file behind the book is never touched
+
+
+# --------------------------------------------------------------------------- 汇总各部门表格
+
+
+def submission(folder, name: str, department: str | None, indexes, **changes):
+    seed = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data = {**seed, "department": department, "projects": [seed["projects"][i] for i in indexes], **changes}
+    return write_filing(Filing.model_validate(data), folder / f"{name}.xlsx")
+
+
+@pytest.fixture(scope="module")
+def submitted(tmp_path_factory):
+    """Departments' files with every kind of event: a resubmission, a project sent twice, another year, a broken file."""
+    folder = tmp_path_factory.mktemp("各部门 & 100%")
+    submission(folder, "宣教部", "宣教部", [0, 1])
+    old = submission(folder, "劳模处-初稿", "劳模处", [2])
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    submission(folder, "劳模处-终稿", "劳模处", [2, 3])
+    submission(folder, "财务部", "财务部", [4, 1])
+    submission(folder, "去年", "宣教部", [0], year=2019)
+    (folder / "损坏.xlsx").write_bytes(b"PK\x03\x04broken")
+    return folder
+
+
+def test_merge_button_gives_the_clis_result(submitted, seed_workbook, tmp_path):
+    """Same projects, events and findings as `xlgoals merge`; the message lists the CLI's lines; the result opens."""
+    hashes = {path: digest(path) for path in submitted.iterdir()}
+    cli = run("merge", str(submitted), "-o", str(tmp_path / "cli.xlsx"), "--report", str(tmp_path / "cli.json"))
+    assert cli.returncode == 0, cli.stderr
+    expected = json.loads((tmp_path / "cli.json").read_text(encoding="utf-8"))
+    session = StandinExcel()
+    book = session.open(seed_workbook)  # whatever workbook is active when the button is pressed
+    target = tmp_path / "汇总 & 结果"  # the save dialog's name without .xlsx
+    [message] = session.press("MergeFolder", str(submitted), str(target))
+    opened = [b.fullname for b in book.app.books]
+    assert opened == [str(seed_workbook.resolve()), str(target.with_suffix(".xlsx").resolve())]
+    merged = load_filing(target.with_suffix(".xlsx"))
+    assert len(merged.projects) == expected["projects"] == 6
+    events = [line for line in cli.stdout.splitlines() if ("未合并" in line or "都已保留" in line) and "│" not in line]
+    assert len(events) == len(expected["events"]) == 4
+    for line in events + [line for line in cli.stdout.splitlines() if line.startswith("校验：")]:
+        assert line in message, line
+    assert f"合并了 3 个文件、3 个部门的 6 个项目" in message
+    statuses = book.app.statuses
+    assert statuses[-1] is False and "汇总各部门表格：已读取 6/6 个文件……" in statuses
+    assert [s for s in statuses if isinstance(s, str) and "已读取" in s] == \
+        [f"汇总各部门表格：已读取 {n}/6 个文件……" for n in range(1, 7)]
+    assert all(digest(path) == value for path, value in hashes.items())
+    # the result the button returns is the merge core's, field for field
+    ribbon = excel.merge_folder(str(submitted), str(tmp_path / "again.xlsx"), book=book).to_dict()
+    assert [ribbon[key] for key in ("projects", "events", "findings")] == \
+        [expected[key] for key in ("projects", "events", "findings")]
+
+
+@pytest.mark.parametrize(("dialogs", "said"), [
+    (("", ""), "没有选择文件夹"),
+    (("{folder}", ""), "没有选择汇总文件的保存位置"),
+], ids=["no-folder", "no-output"])
+def test_merge_button_refuses_a_cancelled_dialog(dialogs, said, submitted, tmp_path):
+    session = StandinExcel(dialogs=tuple(answer.format(folder=submitted) for answer in dialogs))
+    session.open(write_filing(Filing.model_validate_json(EXAMPLE.read_text(encoding="utf-8")), tmp_path / "a.xlsx"))
+    [message] = session.press("OnMerge")
+    assert said in message and "Traceback" not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx"]
+
+
+def test_merge_button_refuses_nothing_to_merge_and_an_open_output(submitted, tmp_path):
+    empty, broken = tmp_path / "空", tmp_path / "坏"
+    empty.mkdir()
+    broken.mkdir()
+    (broken / "损坏.xlsx").write_bytes(b"PK\x03\x04broken")
+    blank = tmp_path / "空白"
+    blank.mkdir()
+    submission(blank, "空白模板", "宣教部", [])
+    session = StandinExcel()
+    seed = session.open(write_filing(Filing.model_validate_json(EXAMPLE.read_text(encoding="utf-8")), tmp_path / "a.xlsx"))
+    for folder, said in ((empty, "没有找到要合并的工作簿"), (broken, "损坏.xlsx"), (blank, "没有可汇总的项目")):
+        [message] = session.press("MergeFolder", str(folder), str(tmp_path / "汇总.xlsx"))
+        assert said in message, message
+        assert not (tmp_path / "汇总.xlsx").exists()
+    [message] = session.press("MergeFolder", str(submitted), seed.fullname)  # the workbook open in Excel
+    assert "正在 Excel 中打开" in message and "a.xlsx" in message
+    read = "汇总各部门表格：已读取 1/1 个文件……"
+    assert seed.app.statuses == [False, read, False, read, False]  # each merge that ran hands the bar back
+    assert len(list(seed.app.books)) == 1
+
+
+def test_a_path_outside_the_basic_plane_reaches_python_whole(tmp_path):
+    """The VBA escapes UTF-16 code units: a character beyond the BMP arrives as a surrogate pair, joined again."""
+    name = "部门𠀀 & ^ % ! ' \" x"
+    literal = py_text(name)
+    assert literal.isascii() and not set(literal) & set("&^%!\" ")
+    assert excel._from_vba(eval(literal)) == name  # noqa: S307  (the literal the VBA builds)
+
+
+# --------------------------------------------------------------------------- 关于: versions
+
+
+def test_about_reports_the_versions_and_how_to_reinstall_an_older_addin(seed_workbook):
+    session = StandinExcel()
+    session.open(seed_workbook)
+    [message] = session.press("OnAbout")
+    assert f"xlgoals {__version__}（加载项 {__version__}）" in message and "重新" not in message
+    session = StandinExcel(addin_version="0.0.1")
+    session.open(seed_workbook)
+    [message] = session.press("OnAbout")
+    assert f"加载项是 0.0.1 版，Python 中的 xlgoals 是 {__version__} 版" in message
+    assert "xlgoals addin install" in message and "重新启动 Excel" in message
+
+
+@pytest.mark.parametrize(("addin", "running", "installed", "said"), [
+    ("1.0", "1.0", "1.0", None),
+    ("1.0", "1.0", None, None),  # run from a source folder
+    ("0.9", "1.0", "1.0", "加载项是 0.9 版，Python 中的 xlgoals 是 1.0 版：请在命令行运行 xlgoals addin install"),
+    ("", "1.0", "1.0", "加载项是更早的版本（没有版本号），Python 中的 xlgoals 是 1.0 版"),
+    ("1.1", "1.0", "1.1", "已安装 xlgoals 1.1，但 Excel 中运行的仍是 1.0：请关闭所有 Excel 窗口后重新打开。"),
+    ("1.0", "1.0", "1.1", "已安装 xlgoals 1.1，但 Excel 中运行的仍是 1.0：请关闭所有 Excel 窗口后重新打开；"
+                          "加载项也需要更新，请先在命令行运行 xlgoals addin install。"),
+], ids=["same", "source", "older-addin", "addin-without-version", "stale-process", "stale-process-and-addin"])
+def test_version_advice(addin, running, installed, said):
+    advice = excel.version_advice(addin, running, installed)
+    assert advice == said if said is None or said.endswith("。") else advice.startswith(said)

@@ -374,6 +374,7 @@ def _progress(label: str):
 
 
 def _render_merge(result) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="输入文件", title_justify="left")
@@ -385,11 +386,8 @@ def _render_merge(result) -> None:
     out.print(table)
     for event in result.events:
         style = "red" if event.severity == "error" else "yellow"
-        subject = f"“{event.project}” " if event.project else ""
-        out.print(f"[{style}]{Path(event.file).name if '/' in event.file else event.file}[/] {subject}{event.action}")
-    errors = sum(f.severity == "error" for f in result.findings)
-    warnings = len(result.findings) - errors
-    out.print(f"校验：{errors} 个强制性错误，{warnings} 个提示性问题（详见汇总文件的“校验结果”表）。")
+        out.print(f"[{style}]{escape(event.where)}[/] {escape(event.text)}")
+    out.print(result.findings_line(), markup=False)
 
 
 @app.command("rules")

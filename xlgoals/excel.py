@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.utility import xl_col_to_name
 
@@ -35,6 +35,9 @@ from .layout import Form
 from .workbook.reader import WorkbookContent, content_of, filing_from_content, table_places
 from .workbook.sheets import Sheet, report_sheet
 from .workbook.styles import COLOURS
+
+if TYPE_CHECKING:
+    from .merge import MergeResult
 
 TITLE = "绩效目标"
 _ADDRESS_LIMIT = 250  # Excel refuses a multi-area address longer than 255 characters
@@ -75,8 +78,7 @@ def validate(book: Any = None) -> Report | None:
                 for ref, note in notes.items():
                     sheet.range(ref).add_note(note.text)
             _write_report_sheet(book, sheets, findings, report.summary(), filing.resolved_form())
-        book.app.alert(f"{report.summary()}\n问题已标注在对应单元格上，并列在“{layout.REPORT_SHEET}”表中。",
-                       title=f"{TITLE} · 校验")
+        _alert(book.app, f"{report.summary()}\n问题已标注在对应单元格上，并列在“{layout.REPORT_SHEET}”表中。", "校验")
         return report
     return None
 
@@ -97,7 +99,7 @@ def clear(book: Any = None) -> int | None:
             for name in previous:
                 unlocked.enter_context(_sheet_unlocked(sheets[name]))
             cleared = _remove_marks(book, sheets, previous, content)
-        book.app.alert(f"已清除 {cleared} 处标记。", title=f"{TITLE} · 清除标记")
+        _alert(book.app, f"已清除 {cleared} 处标记。", "清除标记")
         return cleared
     return None
 
@@ -157,8 +159,8 @@ def fill(book: Any = None) -> int | None:
                     if values:
                         sheet.range(f"{column.first}{place.first_row}").value = [[row[number]] for row in values]
         added = len(indicators) - len(project.indicators)
-        book.app.alert(f"“{project.name}”：{report.summary()}（共 {len(indicators)} 行指标，新增 {added} 行）",
-                       title=f"{TITLE} · 填充指标")
+        _alert(book.app, f"“{project.name}”：{report.summary()}（共 {len(indicators)} 行指标，新增 {added} 行）",
+               "填充指标")
         return added
     return None
 
@@ -194,13 +196,90 @@ def new_project_sheet(book: Any = None) -> str | None:
                 new.range(chunk).clear_contents()
             _paint(new, inputs, COLOURS["input"])
         new.activate()
-        book.app.alert(f"已新增项目表“{title}”，请在浅黄色单元格中填写。", title=f"{TITLE} · 新增项目表")
+        _alert(book.app, f"已新增项目表“{title}”，请在浅黄色单元格中填写。", "新增项目表")
         return title
     return None
 
 
-def about(book: Any = None) -> str | None:
-    """关于/设置: the toolkit's version, the workbook's framework and the Python in use."""
+def merge_folder(folder: str = "", output: str = "", book: Any = None) -> MergeResult | None:
+    """汇总各部门表格: the workbooks in ``folder`` merged into ``output`` by the CLI's merge, then opened.
+
+    The VBA asks for both (Excel's folder picker and save dialog) and passes "" for a cancelled
+    dialog. Files are read one after another, each counted in the status bar: reading is a few
+    milliseconds per workbook, less than starting worker processes would cost on Windows.
+    """
+    book = book or _caller()
+    app = book.app
+    with _action(book, "汇总各部门表格"):
+        folder, output = _from_vba(folder), _from_vba(output)
+        if not folder:
+            raise RibbonError("没有选择文件夹，未汇总。请再点“汇总各部门表格”，选择存放各部门表格的文件夹。")
+        if not output:
+            raise RibbonError("没有选择汇总文件的保存位置，未汇总。")
+        target = Path(output)
+        if target.suffix.lower() != ".xlsx":
+            target = target.with_name(target.name + ".xlsx")
+        if any(_same_path(other.fullname, target) for other in app.books):
+            raise RibbonError(f"“{target.name}”正在 Excel 中打开，请先关闭它，或另选汇总文件名。")
+
+        from .merge import merge as run_merge
+        from .workbook.summary import write_merged
+
+        def progress(done: int, total: int) -> None:
+            app.status_bar = f"汇总各部门表格：已读取 {done}/{total} 个文件……"
+
+        try:
+            result = run_merge([folder], jobs=1, progress=progress, exclude=target)
+            if not result.filing.projects:
+                raise RibbonError(f"“{folder}”中没有可汇总的项目，未生成汇总文件。\n"
+                                  + "\n".join(_event_lines(result)))
+            app.status_bar = f"汇总各部门表格：正在写入 {target.name}……"
+            write_merged(result, target, inputs=tuple(submission.path for submission in result.submissions))
+        finally:
+            app.status_bar = False  # back to Excel
+        app.books.open(str(target))
+        _alert(app, _merge_message(result, target), "汇总各部门表格")
+        return result
+    return None
+
+
+_LISTED = 15  # events a message box lists; all of them are below 汇总表 in the consolidated file
+
+
+def _merge_message(result: MergeResult, target: Path) -> str:
+    merged = [s for s in result.submissions if s.status == "已合并"]
+    departments = list(dict.fromkeys(result.departments))
+    lines = [f"已生成汇总填报：{target}",
+             f"合并了 {len(merged)} 个文件、{len(departments)} 个部门的 {len(result.filing.projects)} 个项目"
+             f"（{'、'.join(departments[:_LISTED])}{' 等' if len(departments) > _LISTED else ''}）。"]
+    if result.events:
+        lines += ["", f"未合并或需要注意的 {len(result.events)} 项：", *_event_lines(result)]
+    return "\n".join([*lines, "", result.findings_line()])
+
+
+def _event_lines(result: MergeResult) -> list[str]:
+    lines = [f"{event.where} {event.text}" for event in result.events[:_LISTED]]
+    if len(result.events) > _LISTED:
+        lines.append(f"……另有 {len(result.events) - _LISTED} 项，见汇总文件“{layout.SUMMARY_SHEET}”表下方。")
+    return lines
+
+
+def _from_vba(text: str) -> str:
+    """A path from the VBA, which writes every character outside A-Z, a-z, 0-9 as a \\uXXXX escape
+    of its UTF-16 code unit: characters beyond the BMP arrive as two surrogates, joined here."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16").strip()
+
+
+def _same_path(fullname: str, path: Path) -> bool:
+    try:
+        return Path(fullname).resolve() == path.resolve()
+    except OSError:
+        return False
+
+
+def about(book: Any = None, addin_version: str = "") -> str | None:
+    """关于/设置: the versions, the workbook's framework and the Python in use; what to do when the
+    add-in, the installed package and the code running in Excel are not the same version."""
     book = book or _caller()
     with _action(book, "关于"):
         try:
@@ -209,10 +288,34 @@ def about(book: Any = None) -> str | None:
             framework = "（当前工作簿不是绩效目标表模板）"
         import xlwings
 
-        text = (f"xlgoals {__version__}\n指标框架：{framework}\n"
+        text = (f"xlgoals {__version__}（加载项 {addin_version or '版本未知'}）\n指标框架：{framework}\n"
                 f"Python：{sys.executable}（{sys.version.split()[0]}）\nxlwings：{xlwings.__version__}")
-        book.app.alert(text, title=f"{TITLE} · 关于")
+        advice = version_advice(addin_version, __version__, installed_version())
+        if advice:
+            text += "\n\n" + advice
+        _alert(book.app, text, "关于", mode="critical" if advice else None)
         return text
+    return None
+
+
+def installed_version() -> str | None:
+    """The xlgoals version installed on disk now (after an upgrade, newer than the code Excel runs)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("xlgoals")
+    except PackageNotFoundError:  # run from a source folder, not installed
+        return None
+
+
+def version_advice(addin: str, running: str, installed: str | None) -> str | None:
+    """What to do when the add-in, the code running in Excel and the installed package disagree."""
+    if installed and installed != running:
+        return (f"已安装 xlgoals {installed}，但 Excel 中运行的仍是 {running}：请关闭所有 Excel 窗口后重新打开"
+                f"{'' if addin == installed else '；加载项也需要更新，请先在命令行运行 xlgoals addin install'}。")
+    if addin != running:
+        return (f"加载项是{f' {addin} 版' if addin else '更早的版本（没有版本号）'}，Python 中的 xlgoals 是 {running} 版："
+                "请在命令行运行 xlgoals addin install 重新安装加载项，然后重新启动 Excel。")
     return None
 
 
@@ -373,6 +476,11 @@ def _structure_unlocked(book: Any, password: str = DEFAULT_PASSWORD) -> Iterator
         api.Protect(Password=password, Structure=True)
 
 
+def _alert(app: Any, prompt: str, button: str, mode: str | None = None) -> None:
+    """A message box titled after the tab and the button (the self-test finds the boxes by it)."""
+    app.alert(prompt, title=f"{TITLE} · {button}", mode=mode)
+
+
 @contextmanager
 def _action(book: Any, name: str) -> Iterator[None]:
     """Screen updates off while we work; any failure becomes a message box, never a traceback."""
@@ -383,14 +491,12 @@ def _action(book: Any, name: str) -> Iterator[None]:
         yield
     except XlgoalsError as error:
         app.screen_updating = updating
-        app.alert(error.message if isinstance(error, RibbonError) else str(error), title=f"{TITLE} · {name}",
-                  mode="critical")
+        _alert(app, error.message if isinstance(error, RibbonError) else str(error), name, mode="critical")
     except Exception:  # a bug of ours: say where the details are, keep Excel usable
         log = Path(tempfile.gettempdir()) / "xlgoals-error.log"
         log.write_text(traceback.format_exc(), encoding="utf-8")
         app.screen_updating = updating
-        app.alert(f"“{name}”出现意外错误，详情已记录在 {log}，请把该文件发给技术支持。", title=f"{TITLE} · {name}",
-                  mode="critical")
+        _alert(app, f"“{name}”出现意外错误，详情已记录在 {log}，请把该文件发给技术支持。", name, mode="critical")
     finally:
         app.screen_updating = updating
 

@@ -49,6 +49,16 @@ class MergeEvent:
     action: str  # Chinese: what was done
     severity: str = "error"
 
+    @property
+    def where(self) -> str:
+        """The file's name; a project sent by two departments names the departments instead."""
+        return self.file if self.kind == "duplicate-project" else Path(self.file).name
+
+    @property
+    def text(self) -> str:
+        """What was done, after :attr:`where`: the CLI's line and the ribbon's message say the same."""
+        return (f"“{self.project}” " if self.project else "") + self.action
+
 
 @dataclass
 class MergeResult:
@@ -61,6 +71,11 @@ class MergeResult:
     @property
     def errors(self) -> int:
         return sum(f.severity == "error" for f in self.findings) + sum(e.severity == "error" for e in self.events)
+
+    def findings_line(self) -> str:
+        errors = sum(f.severity == "error" for f in self.findings)
+        return (f"校验：{errors} 个强制性错误，{len(self.findings) - errors} 个提示性问题"
+                f"（详见汇总文件的“{layout.REPORT_SHEET}”表）。")
 
     def to_dict(self) -> dict[str, Any]:
         return {

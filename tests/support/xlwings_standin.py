@@ -57,15 +57,24 @@ def _areas(address: str) -> list[tuple[int, int, int, int]]:
 
 
 class App:
-    def __init__(self, book: Book):
-        self._book = book
+    """One Excel instance: its open workbooks, message boxes and status bar (each text set is kept in
+    :attr:`statuses`; ``False`` hands the bar back to Excel)."""
+
+    def __init__(self):
+        self._books: list[Book] = []
         self.alerts: list[tuple[str, str | None]] = []
+        self.statuses: list[str | bool] = []
         self._screen_updating = True
+        self._status_bar: str | bool = False
 
     def alert(self, prompt: str, title: str | None = None, buttons: str = "ok", mode: str | None = None,
               callback: str | None = None) -> str | None:
         self.alerts.append((prompt, title))
         return "ok"
+
+    @property
+    def books(self) -> Books:
+        return Books(self)
 
     @property
     def screen_updating(self) -> bool:
@@ -74,6 +83,38 @@ class App:
     @screen_updating.setter
     def screen_updating(self, value: bool) -> None:
         self._screen_updating = value
+
+    @property
+    def status_bar(self) -> str | bool:
+        return self._status_bar
+
+    @status_bar.setter
+    def status_bar(self, value: str | bool) -> None:
+        self._status_bar = value
+        self.statuses.append(value)
+
+
+class Books:
+    """The workbooks open in an :class:`App`; ``open`` reads the file as Excel would show it."""
+
+    def __init__(self, app: App):
+        self._app = app
+
+    def __iter__(self):
+        return iter(list(self._app._books))
+
+    def __len__(self) -> int:
+        return len(self._app._books)
+
+    def open(self, fullname=None, update_links=None, read_only=None, format=None, password=None,  # noqa: A002
+             write_res_password=None, ignore_read_only_recommended=None, origin=None, delimiter=None,
+             editable=None, notify=None, converter=None, add_to_mru=None, local=None, corrupt_load=None,
+             json=None) -> Book:
+        path = str(Path(fullname).resolve())
+        for book in self._app._books:
+            if book.fullname == path:
+                return book
+        return Book.from_file(path, app=self._app)
 
 
 class _Protection:
@@ -141,20 +182,21 @@ class _BookApi:
 class Book:
     """A workbook held in memory: values, fills, notes, lock flags and protection of each sheet."""
 
-    def __init__(self, fullname: str = "Book1.xlsx"):
+    def __init__(self, fullname: str = "Book1.xlsx", app: App | None = None):
         self._fullname = fullname
         self._sheets: list[Sheet] = []
-        self._app = App(self)
+        self._app = app or App()
+        self._app._books.append(self)
         self.calls: Counter[str] = Counter()
         self._api = _BookApi(self, None)
         self._active: Sheet | None = None
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Book:
+    def from_file(cls, path: str | Path, app: App | None = None) -> Book:
         """What Excel shows after opening ``path``: the values, looks, notes and protection it holds."""
         workbook = openpyxl.load_workbook(path)
         shown = openpyxl.load_workbook(path, data_only=True)  # Excel shows a formula's value
-        book = cls(str(Path(path).resolve()))
+        book = cls(str(Path(path).resolve()), app)
         security = workbook.security
         if security is not None and security.lockStructure:
             book._api = _BookApi(book, security.workbookPassword or "")
@@ -583,6 +625,6 @@ def cell_of(key: tuple[int, int]) -> str:
 
 
 # Members that exist for tests only; everything else must match xlwings (see test_excel.py).
-TEST_ONLY = {"from_file", "sheet", "round_trips", "calls", "alerts", "fill_hex"}
+TEST_ONLY = {"from_file", "sheet", "round_trips", "calls", "alerts", "statuses", "fill_hex"}
 
-__all__ = ["TEST_ONLY", "App", "Book", "ExcelError", "Note", "Range", "Sheet", "Sheets", "cell_of"]
+__all__ = ["TEST_ONLY", "App", "Book", "Books", "ExcelError", "Note", "Range", "Sheet", "Sheets", "cell_of"]

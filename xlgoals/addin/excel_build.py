@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import XlgoalsError
 from ..fileio import atomic_output
-from .package import SETTINGS, Built, ribbon_xml, with_ribbon
+from .package import Built, ribbon_xml, settings_sheet, with_ribbon
 from .sources import (
     CONFIG_SHEET,
     PROJECT_NAME,
@@ -95,8 +95,10 @@ def _save_addin(excel, files: list[Path], saved: Path) -> None:
             components.Import(str(path))
         sheet = book.Worksheets(1)
         sheet.Name = CONFIG_SHEET
-        for row, (key, value) in enumerate(SETTINGS.items(), start=1):
+        for row, (key, value) in enumerate(settings_sheet().items(), start=1):
             sheet.Cells(row, 1).Value = key
+            if isinstance(value, str):  # text, not a number or date Excel may read into "1.2.3"
+                sheet.Cells(row, 2).NumberFormat = "@"
             sheet.Cells(row, 2).Value = value
         book.SaveAs(str(saved), _XL_OPENXML_ADDIN)
     finally:

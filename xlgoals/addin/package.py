@@ -17,6 +17,7 @@ from pathlib import Path
 import xlsxwriter
 from defusedxml import ElementTree
 
+from .. import __version__
 from ..errors import XlgoalsError
 from ..fileio import atomic_output
 from .sources import (
@@ -42,6 +43,14 @@ RIBBON_PART = f"customUI/{RIBBON_FILE}"
 # The interpreter is a per-machine setting: ``xlgoals addin install`` writes it to xlwings' user
 # config file for this project, which the sheet falls back to.
 SETTINGS = {"USE UDF SERVER": True, "ADD_WORKBOOK_TO_PYTHONPATH": False, "SHOW CONSOLE": False}
+# Ours, on the same sheet (xlwings ignores it): the version the add-in was built from, which the
+# 关于 button hands to Python to say when the add-in and the installed package differ.
+VERSION_KEY = "XLGOALS VERSION"
+
+
+def settings_sheet() -> dict[str, bool | str]:
+    """The rows of the add-in's settings sheet: xlwings' settings, then the add-in's version."""
+    return {**SETTINGS, VERSION_KEY: __version__}
 _EPOCH = datetime(2020, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -93,9 +102,12 @@ def workbook_bytes(vba_project: bytes) -> bytes:
     sheet = workbook.add_worksheet(CONFIG_SHEET)
     sheet.set_vba_name(CONFIG_SHEET_CODENAME)
     sheet.set_column(0, 0, 30)
-    for row, (key, value) in enumerate(SETTINGS.items()):
+    for row, (key, value) in enumerate(settings_sheet().items()):
         sheet.write_string(row, 0, key)
-        sheet.write_boolean(row, 1, value)
+        if isinstance(value, bool):
+            sheet.write_boolean(row, 1, value)
+        else:
+            sheet.write_string(row, 1, value)
     workbook.close()
     return buffer.getvalue()
 

@@ -19,7 +19,8 @@ PROJECT_NAME = "xlgoals"
 CONFIG_SHEET = f"{PROJECT_NAME}.conf"  # the sheet xlwings' GetConfig reads: PROJECT_NAME & ".conf"
 CONFIG_SHEET_CODENAME = "Sheet1"
 RIBBON_FILE = "customUI14.xml"
-MACROS = Path(__file__).resolve().parents[2] / "macros"  # a source checkout; a wheel has xlgoals/macros
+CHECKOUT = Path(__file__).resolve().parents[2]  # a source checkout; a wheel installs its folders in the package
+MACROS = CHECKOUT / "macros"
 
 _XLWINGS_PROJECT_LINE = 'Public Const PROJECT_NAME As String = "myaddin"'
 _VERSION = re.compile(r'^Public Const XLWINGS_VERSION As String = "([0-9][0-9A-Za-z.+-]*)"\r?$', re.MULTILINE)
@@ -31,17 +32,21 @@ _CLASS_BASE = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"
 
 def macros_dir(macros: Path | None = None) -> Path:
     """The folder of ribbon XML and VBA sources (``macros/`` beside the package)."""
-    folder = Path(macros) if macros is not None else MACROS if MACROS.is_dir() else _installed_macros()
+    folder = Path(macros) if macros is not None else shipped("macros")
     if not (folder / RIBBON_FILE).is_file():
         raise XlgoalsError(f"找不到加载项源文件（{RIBBON_FILE} 和 .bas 模块），请在 xlgoals 源代码目录中运行，"
                            "或用开发版安装（pip install -e .）。", folder)
     return folder
 
 
-def _installed_macros() -> Path:
-    spec = importlib.util.find_spec("xlgoals.macros")
+def shipped(folder: str) -> Path:
+    """A folder shipped beside the code (``macros``, ``examples``): the checkout's, else ``xlgoals.<folder>``."""
+    checkout = CHECKOUT / folder
+    if checkout.is_dir():
+        return checkout
+    spec = importlib.util.find_spec(f"xlgoals.{folder}")
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    return Path(locations[0]) if locations else MACROS
+    return Path(locations[0]) if locations else checkout
 
 
 def xlwings_dir() -> Path:
