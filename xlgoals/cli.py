@@ -445,10 +445,10 @@ def addin_install(
     platform: Annotated[AddinPlatform | None, typer.Option("--platform", help="目标系统（默认：本机）；不是本机时只能与 --dry-run 一起使用")] = None,
 ) -> None:
     """把加载项装到 Excel 启动时自动打开的文件夹，并设置用当前的 Python 运行。"""
-    from .addin.install import plan, target_platform
+    from .addin.install import excel_startup, plan, target_platform
 
     target = target_platform(platform.value if platform else None, dry_run=dry_run)
-    steps = plan(target, python=sys.executable)
+    steps = plan(target, python=sys.executable, startup=excel_startup(target))
     if dry_run:
         out.print(f"演示（--dry-run）：在 {target} 上安装加载项会执行以下步骤，现在不做任何改动。", markup=False)
     for number, step in enumerate(steps, start=1):
@@ -457,6 +457,20 @@ def addin_install(
             step.run()
     if not dry_run:
         out.print("安装完成。请重新启动 Excel，功能区会出现“绩效目标”选项卡。升级 xlgoals 或 xlwings 后请重新运行 xlgoals addin install。")
+
+
+@addin_app.command("selftest")
+@user_errors
+def addin_selftest(
+    output: Annotated[Path, typer.Option("-o", "--output", help="自检报告（文本文件）")] = Path("xlgoals-自检报告.txt"),
+) -> None:
+    """在装有 Excel 的 Windows 上检查加载项：生成、载入、逐个运行按钮并与命令行的结果比较，写出一份报告。"""
+    from .addin.selftest import run_selftest
+
+    outcomes = run_selftest(output, lambda line: out.print(line, markup=False))
+    failed = sum(outcome.passed is False for outcome in outcomes)
+    out.print(f"自检完成，{failed} 项失败。报告已写入：{output}，请把它发给 xlgoals 的开发者。", markup=False)
+    raise typer.Exit(1 if failed else 0)
 
 
 def main() -> None:

@@ -219,8 +219,8 @@ def merge_folder(folder: str = "", output: str = "", book: Any = None) -> MergeR
         target = Path(output)
         if target.suffix.lower() != ".xlsx":
             target = target.with_name(target.name + ".xlsx")
-        if any(_same_path(other.fullname, target) for other in app.books):
-            raise RibbonError(f"“{target.name}”正在 Excel 中打开，请先关闭它，或另选汇总文件名。")
+        if any(other.name.lower() == target.name.lower() for other in app.books):  # Excel opens one of a name
+            raise RibbonError(f"Excel 中已打开名为“{target.name}”的工作簿，请先关闭它，或另选汇总文件名。")
 
         from .merge import merge as run_merge
         from .workbook.summary import write_merged
@@ -268,13 +268,6 @@ def _from_vba(text: str) -> str:
     """A path from the VBA, which writes every character outside A-Z, a-z, 0-9 as a \\uXXXX escape
     of its UTF-16 code unit: characters beyond the BMP arrive as two surrogates, joined here."""
     return text.encode("utf-16", "surrogatepass").decode("utf-16").strip()
-
-
-def _same_path(fullname: str, path: Path) -> bool:
-    try:
-        return Path(fullname).resolve() == path.resolve()
-    except OSError:
-        return False
 
 
 def about(book: Any = None, addin_version: str = "") -> str | None:

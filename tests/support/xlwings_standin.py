@@ -95,7 +95,8 @@ class App:
 
 
 class Books:
-    """The workbooks open in an :class:`App`; ``open`` reads the file as Excel would show it."""
+    """The workbooks open in an :class:`App`; ``open`` reads the file as Excel would show it, and
+    refuses a second workbook of the same name as xlwings does."""
 
     def __init__(self, app: App):
         self._app = app
@@ -114,6 +115,9 @@ class Books:
         for book in self._app._books:
             if book.fullname == path:
                 return book
+            if book.name.lower() == Path(path).name.lower():  # as xlwings: Excel opens one workbook of a name
+                raise ValueError(f"Cannot open two workbooks named '{book.name}', even if they are saved in "
+                                 "different locations.")
         return Book.from_file(path, app=self._app)
 
 

@@ -29,11 +29,14 @@ from .sources import shipped
 
 EXAMPLE = "shanghai-2020.json"
 MERGE_FOLDER = "各部门 & 100%"  # characters cmd.exe would misread: the VBA must escape them
-REPORT_NAME = "xlgoals-自检报告.txt"
 
 
 class CheckFailed(Exception):
     """A step ran but did not do what it should; the message says what differed."""
+
+
+class Skipped(Exception):
+    """A step that could not run here; the message says why (not a fault of the add-in)."""
 
 
 class Excel(Protocol):
@@ -49,8 +52,12 @@ class Excel(Protocol):
 @dataclass(frozen=True)
 class Outcome:
     step: str
-    passed: bool
+    passed: bool | None  # None: not checked (see the detail)
     detail: str
+
+    @property
+    def label(self) -> str:
+        return {True: "通过", False: "失败", None: "未检查"}[self.passed]
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,8 @@ def attempt(steps: Iterable[Step], record: Callable[[Outcome], None] = lambda ou
     for step in steps:
         try:
             outcome = Outcome(step.name, True, step.run())
+        except Skipped as reason:
+            outcome = Outcome(step.name, None, str(reason))
         except (CheckFailed, XlgoalsError) as error:
             outcome = Outcome(step.name, False, str(error))
         except Exception:  # COM errors and our bugs alike: the report carries the details
@@ -213,7 +222,8 @@ def check_new_project_sheet(excel: Excel, scratch: Path) -> str:
 
 def check_about(excel: Excel, scratch: Path) -> str:
     """关于/设置 names this version for the add-in and the package, and asks for nothing."""
-    excel.open(scratch / "新增.xlsx")
+    path = scratch / "关于.xlsx"
+    excel.open(path if path.exists() else write_example(path))
     message = _message(excel.press("OnAbout"), "关于/设置")
     _expect(f"xlgoals {__version__}（加载项 {__version__}）" in message, f"版本不一致或未显示：{message}")
     _expect(sys.executable in message, f"提示框没有写出 Python 的位置 {sys.executable}：{message}")
@@ -272,19 +282,20 @@ def environment() -> dict[str, str]:
     """What the report says about this machine's Python side (Excel's lines are added by the COM part)."""
     import xlwings
 
-    return {"Windows": platform.platform(), "Python": f"{sys.version.split()[0]}（{struct.calcsize('P') * 8} 位）{sys.executable}",
+    return {"系统": platform.platform(), "Python": f"{sys.version.split()[0]}（{struct.calcsize('P') * 8} 位）{sys.executable}",
             "xlwings": xlwings.__version__, "xlgoals": __version__}
 
 
 def report_text(facts: dict[str, str], outcomes: list[Outcome], when: datetime | None = None) -> str:
-    failed = sum(not outcome.passed for outcome in outcomes)
+    counts = {label: sum(outcome.label == label for outcome in outcomes) for label in ("通过", "失败", "未检查")}
     lines = ["xlgoals 加载项自检报告", f"时间：{(when or datetime.now()).isoformat(timespec='seconds')}", ""]
     lines += [f"{key}：{value}" for key, value in facts.items()]
     lines.append("")
     for outcome in outcomes:
         detail = outcome.detail.replace("\n", "\n    ")
-        lines.append(f"[{'通过' if outcome.passed else '失败'}] {outcome.step}：{detail}")
-    lines += ["", f"结果：{len(outcomes) - failed} 项通过，{failed} 项失败。请把本文件发给 xlgoals 的开发者。"]
+        lines.append(f"[{outcome.label}] {outcome.step}：{detail}")
+    tally = "，".join(f"{count} 项{label}" for label, count in counts.items() if count or label != "未检查")
+    lines += ["", f"结果：{tally}。请把本文件发给 xlgoals 的开发者。"]
     return "\n".join(lines) + "\n"
 
 
