@@ -7,6 +7,7 @@ whether Excel runs the buttons is not verified by these tests.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import io
@@ -28,7 +29,7 @@ from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, VBA_Project, decompress_stream
 
 from tests.support import libreoffice
-from tests.support.cli import digest
+from tests.support.cli import digest, invoke
 from xlgoals.addin import install
 from xlgoals.addin.compression import compress
 from xlgoals.addin.package import (
@@ -504,10 +505,108 @@ def test_windows_interpreter_setting_is_ansi_with_crlf(tmp_path):
     """VBA reads the config file in the ANSI code page; a Chinese user name must survive (cp936 here)."""
     path = tmp_path / "xlgoals.conf"
     path.write_bytes('"CONDA ENV","base"\r\n"interpreter_win","C:\\old\\python.exe"\r\n'.encode("cp936"))
-    install.write_setting(path, "INTERPRETER_WIN", r"C:\Users\张三\.venv\Scripts\python.exe", encoding="cp936", newline="\r\n")
+    install.write_settings(path, {"INTERPRETER_WIN": r"C:\Users\张三\.venv\Scripts\python.exe"}, encoding="cp936",
+                           newline="\r\n")
     assert path.read_bytes() == '"CONDA ENV","base"\r\n"INTERPRETER_WIN","C:\\Users\\张三\\.venv\\Scripts\\python.exe"\r\n'.encode("cp936")
     with pytest.raises(XlgoalsError, match="英文字符"):
-        install.write_setting(path, "INTERPRETER_WIN", r"C:\Users\张三\python.exe", encoding="cp1252", newline="\r\n")
+        install.write_settings(path, {"INTERPRETER_WIN": r"C:\Users\张三\python.exe"}, encoding="cp1252", newline="\r\n")
+
+
+WINDOWS_ENV = {"APPDATA": r"C:\Users\张三\AppData\Roaming", "USERPROFILE": r"C:\Users\张三"}
+
+
+def test_install_asks_excel_for_its_startup_folder():
+    """Excel's Application.StartupPath when Excel answers (and an older copy in the usual folder goes);
+    the usual %APPDATA% folder, with the reason, when it does not."""
+    redirected = r"\\fileserver\profiles\张三\Excel\XLSTART"
+    usual = r"C:\Users\张三\AppData\Roaming\Microsoft\Excel\XLSTART"
+    steps = [step.description for step in install.plan("windows", python=sys.executable, env=WINDOWS_ENV,
+                                                        startup=install.Startup(redirected))]
+    assert steps[0].startswith("生成加载项") and steps[0].endswith(f"Excel 报告的启动文件夹（Application.StartupPath）：{redirected}\\xlgoals.xlam")
+    assert steps[1] == f"删除以前装在默认启动文件夹的加载项（如有），免得 Excel 载入两份：{usual}\\xlgoals.xlam"
+    assert len(steps) == 3
+    steps = [step.description for step in install.plan("windows", python=sys.executable, env=WINDOWS_ENV,
+                                                        startup=install.Startup(None, "无法连接 Excel（没有注册 Excel.Application）"))]
+    assert steps[0].endswith("默认的 Excel 启动文件夹（无法连接 Excel（没有注册 Excel.Application）；能连接 Excel 时改用 Excel "
+                             f"报告的启动文件夹）：{usual}\\xlgoals.xlam")
+    assert len(steps) == 2 and "删除" not in steps[1]
+    steps = [step.description for step in install.plan("windows", python=sys.executable, env=WINDOWS_ENV,
+                                                        startup=install.Startup(usual))]
+    assert len(steps) == 2  # Excel reports the usual folder: nothing to remove
+    assert install.excel_startup("windows" if install.current_platform() != "windows" else "macos").path is None
+
+
+def test_removing_the_old_copy_refuses_while_excel_holds_it(tmp_path, monkeypatch):
+    old = tmp_path / "xlgoals.xlam"
+    old.write_bytes(b"old")
+    install._remove(old)
+    install._remove(old)  # already gone: nothing to do
+    assert not old.exists()
+
+    def held(self, missing_ok=False):
+        raise PermissionError(13, "in use")
+
+    monkeypatch.setattr(type(old), "unlink", held)
+    with pytest.raises(XlgoalsError, match="请关闭 Excel 后重新运行 xlgoals addin install"):
+        install._remove(old)
+
+
+def conda_install(root: Path, *envs: str) -> Path:
+    """A conda installation's layout as the install looks at it: conda-meta, condabin, envs/<name>/conda-meta."""
+    (root / "conda-meta").mkdir(parents=True)
+    (root / "condabin").mkdir()
+    for name in envs:
+        (root / "envs" / name / "conda-meta").mkdir(parents=True)
+    return root
+
+
+@pytest.mark.parametrize(("python", "extra_env", "values"), [
+    ("miniconda3/python.exe", {}, {"CONDA PATH": "miniconda3", "CONDA ENV": "base"}),
+    ("miniconda3/envs/财务/python.exe", {}, {"CONDA PATH": "miniconda3", "CONDA ENV": "财务"}),
+    ("miniconda3/envs/财务/bin/python", {}, {"CONDA PATH": "miniconda3", "CONDA ENV": "财务"}),  # POSIX layout
+    ("projects/env/python.exe", {"CONDA_EXE": "miniconda3/Scripts/conda.exe"},  # conda create -p
+     {"CONDA PATH": "miniconda3", "CONDA ENV": "projects/env"}),
+    ("projects/env/python.exe", {}, {"INTERPRETER_WIN": "projects/env/python.exe"}),  # installation not found
+    ("venv/Scripts/python.exe", {"CONDA_EXE": "miniconda3/Scripts/conda.exe"}, {"INTERPRETER_WIN": "venv/Scripts/python.exe"}),
+], ids=["base", "named-env", "named-env-posix", "prefix-env", "prefix-env-without-conda-exe", "venv"])
+def test_conda_settings_for_a_python_in_a_conda_environment(python, extra_env, values, tmp_path):
+    conda_install(tmp_path / "miniconda3", "财务")
+    (tmp_path / "projects/env/conda-meta").mkdir(parents=True)
+    (tmp_path / "venv/Scripts").mkdir(parents=True)
+    (tmp_path / "venv/pyvenv.cfg").write_text("home = x\n")
+    env = {**WINDOWS_ENV, **{key: str(tmp_path / value) for key, value in extra_env.items()}}
+    settings = install.python_settings("windows", str(tmp_path / python), env, tmp_path)
+    expected = {key: value if value == "base" or value == "财务" else str(tmp_path / value) for key, value in values.items()}
+    assert settings.values == expected
+    conda = "CONDA PATH" in expected
+    assert settings.stale == (("INTERPRETER_WIN", "INTERPRETER") if conda else ("CONDA PATH", "CONDA ENV"))
+    described = install.plan("windows", python=str(tmp_path / python), env=env)[-1].description
+    assert described == f"{settings.description}：C:\\Users\\张三\\.xlgoals\\xlgoals.conf"
+    if conda:
+        assert described.startswith(f"写入 conda 设置 CONDA PATH = {expected['CONDA PATH']}、CONDA ENV = {expected['CONDA ENV']}")
+    elif python.startswith("projects"):
+        assert "找不到带 condabin 的 conda 安装" in described
+    # written, the settings replace the other kind, and the file then holds them
+    config = tmp_path / "xlgoals.conf"
+    config.write_bytes('"INTERPRETER_WIN","C:\\old.exe"\r\n"CONDA ENV","old"\r\n"PYTHONPATH","C:\\keep"\r\n'.encode("cp936"))
+    written = dataclasses.replace(settings, config=config, encoding="cp936")
+    assert not written.holds()
+    written.write()
+    assert written.holds()
+    assert install.read_settings(config, "cp936") == {"PYTHONPATH": "C:\\keep", **{key.upper(): v for key, v in expected.items()}}
+
+
+def test_install_dry_run_shows_the_conda_settings(tmp_path, monkeypatch):
+    """The command itself, for a Python in a conda environment (a fake one: the command only looks at folders)."""
+    root = conda_install(tmp_path / "Miniconda3", "绩效")
+    monkeypatch.setattr(sys, "executable", str(root / "envs" / "绩效" / "python.exe"))
+    for key, value in {"APPDATA": str(tmp_path / "appdata"), "USERPROFILE": str(tmp_path / "profile")}.items():
+        monkeypatch.setenv(key, value)
+    result = invoke("addin", "install", "--dry-run", "--platform", "windows")
+    assert result.returncode == 0, result.stderr
+    assert f"写入 conda 设置 CONDA PATH = {root}、CONDA ENV = 绩效" in result.stdout
+    assert "默认的 Excel 启动文件夹" in result.stdout and "INTERPRETER_WIN" not in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Miniconda3"]
 
 
 def test_built_addin_is_ignored_by_git():
