@@ -7,6 +7,7 @@ whether Excel runs the buttons is not verified by these tests.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib
 import inspect
@@ -30,6 +31,8 @@ from oletools.olevba import VBA_Parser, VBA_Project, decompress_stream
 
 from tests.support import libreoffice
 from tests.support.cli import digest, invoke
+from tests.support.ribbon import py_text
+from xlgoals import excel
 from xlgoals.addin import install
 from xlgoals.addin.compression import compress
 from xlgoals.addin.package import (
@@ -424,6 +427,25 @@ def test_libreoffice_opens_the_addin_and_imports_its_vba(addin):
     for name in ENTRY_POINTS:
         assert f"xlgoals.excel.{name}(" in basic["RibbonXlgoals"]
     assert 'PROJECT_NAME As String = "xlgoals"' in basic["xlwings"]
+
+
+def test_vba_escapes_paths_and_decodes_titles_in_a_basic_interpreter():
+    """PyText and Zh as written in RibbonXlgoals.bas, run by LibreOffice Basic in VBA support mode:
+    every path reaches Python whole (cmd.exe's special characters and quotes escaped, a character
+    beyond the BMP as two UTF-16 code units) and the dialogs' titles come out as the Chinese meant.
+    The stand-in tests press the buttons with the Python mirror of PyText, held to this here."""
+    libreoffice.require()
+    source = (MACROS / "RibbonXlgoals.bas").read_text("utf-8")
+    paths = [r"D:\各部门 & 100%\财务^科!", "部门𠀀 'x\"y", "abcXYZ019", "", "\\\\服务器\\共享\\汇总 (2).xlsx"]
+    titles = re.findall(r'Zh\("([^"]*)"\)', source)
+    assert titles
+    results = libreoffice.basic(MACROS / "RibbonXlgoals.bas", [("PyText", [path]) for path in paths]
+                                + [("Zh", [title]) for title in titles])
+    for path, literal in zip(paths, results):
+        assert literal == py_text(path) and literal.isascii()
+        assert excel._from_vba(ast.literal_eval(literal)) == path.strip()
+    for title, text in zip(titles, results[len(paths):]):
+        assert text == title.encode("ascii").decode("unicode_escape") and re.search(r"[\u4e00-\u9fff]", text)
 
 
 # --------------------------------------------------------------------------- commands

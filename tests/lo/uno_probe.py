@@ -5,6 +5,7 @@ Run with Debian's interpreter (the only one that can ``import uno``)::
 
     /usr/bin/python3 tests/lo/uno_probe.py inspect FILE [--password PW] [--evaluate JSON]
     /usr/bin/python3 tests/lo/uno_probe.py convert FILE --to xlsx|xls|pdf|png|ods --outdir DIR [--dpi N]
+    /usr/bin/python3 tests/lo/uno_probe.py basic MODULE.bas --calls JSON
 
 Every run starts its own soffice with a fresh profile and a unique pipe name,
 so several probes can run in parallel without fighting over a profile lock.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -103,6 +105,7 @@ class Office:
         self.log_path = self.profile / "soffice.log"
         self.proc: subprocess.Popen | None = None
         self.desktop = None
+        self.context = None
         self._log = None
         self._lock = threading.Lock()
         self._closed = False
@@ -153,6 +156,7 @@ class Office:
                 ctx = resolver.resolve(url)
                 desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
                 if desktop is not None:
+                    self.context = ctx
                     return desktop
             except NoConnectException as exc:
                 last_exc = exc
@@ -624,6 +628,40 @@ def _pdf_to_png(pdf: Path, out: Path, dpi: int) -> None:
         raise ProbeError(f"pdftoppm failed ({proc.returncode}): {proc.stderr.strip()}")
 
 
+# --------------------------------------------------------------------------- basic
+
+
+def do_basic(office: Office, args) -> dict:
+    """Call Functions of a VBA module file in LibreOffice Basic, in VBA support mode.
+
+    The named Functions are copied out of the file (``Private`` dropped) into a module of the
+    application's Standard library (this run's own profile), so no document macro security is
+    involved; ``--calls`` is a JSON list of ``[name, [arguments]]``; the result is ``{"results": [...]}``.
+    """
+    try:
+        calls = json.loads(args.calls)
+    except json.JSONDecodeError as exc:
+        raise ProbeError(f"--calls is not valid JSON: {exc}", 2) from exc
+    source = Path(args.file).read_text("utf-8").replace("\r\n", "\n")
+    blocks = []
+    for name in sorted({name for name, _ in calls}):
+        found = re.search(rf"^(?:Private |Public )?Function {name}\(.*?^End Function", source, re.MULTILINE | re.DOTALL)
+        if found is None:
+            raise ProbeError(f"no Function {name} in {args.file}", 2)
+        blocks.append(re.sub(r"^(?:Private|Public) ", "", found.group(0)))
+    manager = office.context.ServiceManager
+    libraries = manager.createInstanceWithContext("com.sun.star.script.ApplicationScriptLibraryContainer", office.context)
+    libraries.loadLibrary("Standard")
+    libraries.getByName("Standard").insertByName("UnoProbe", "Option VBASupport 1\n" + "\n".join(blocks) + "\n")
+    factory = manager.createInstanceWithContext("com.sun.star.script.provider.MasterScriptProviderFactory", office.context)
+    provider = factory.createScriptProvider("")
+    results = []
+    for name, arguments in calls:
+        script = provider.getScript(f"vnd.sun.star.script:Standard.UnoProbe.{name}?language=Basic&location=application")
+        results.append(script.invoke(tuple(arguments), (), ())[0])
+    return {"results": results}
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -645,6 +683,10 @@ def parse_args(argv):
     p_convert.add_argument("--to", required=True, choices=TARGETS)
     p_convert.add_argument("--outdir", required=True)
     p_convert.add_argument("--dpi", type=int, default=60, help="resolution for --to png (first page)")
+
+    p_basic = sub.add_parser("basic", help="call Functions of a VBA module file in LibreOffice Basic")
+    p_basic.add_argument("file")
+    p_basic.add_argument("--calls", required=True, help='JSON list of [name, [arguments]]')
     return parser.parse_args(argv)
 
 
@@ -691,7 +733,7 @@ def main(argv=None) -> int:
     try:
         watchdog.start()
         office.start()
-        job = do_inspect if args.command == "inspect" else do_convert
+        job = {"inspect": do_inspect, "convert": do_convert, "basic": do_basic}[args.command]
         result = job(office, args)
     except Interrupted as exc:
         kill_now = True

@@ -154,6 +154,13 @@ def inspect(
     return _run_probe(args, timeout)
 
 
+def basic(module: str | os.PathLike, calls: list[tuple[str, list]], *, timeout: float = TIMEOUT) -> list:
+    """Call Functions of a VBA module file (``.bas``) in LibreOffice Basic's VBA support mode:
+    ``[(name, [arguments]), ...]`` → their results, in order."""
+    args = ["basic", str(Path(module).resolve()), "--calls", json.dumps([list(call) for call in calls], ensure_ascii=False)]
+    return _run_probe(args, timeout)["results"]
+
+
 def convert(path: str | os.PathLike, to: str, outdir: str | os.PathLike, *, timeout: float = TIMEOUT) -> Path:
     """Store ``path`` as ``to`` (xlsx, pdf, ods, png = first page) in ``outdir``;
     returns the output path, guaranteed to exist and be non-empty."""

@@ -38,7 +38,9 @@ RIBBON_NAMESPACE = "http://schemas.microsoft.com/office/2009/07/customui"
 RIBBON_PART = f"customUI/{RIBBON_FILE}"
 # What xlwings' VBA reads from the add-in's own settings sheet (key in column A, value in B).
 # USE UDF SERVER: on Windows, RunPython talks to one Python COM server that stays running between
-# presses instead of starting python for each one. ADD_WORKBOOK_TO_PYTHONPATH off: a user's folder
+# presses instead of starting python for each one (measured in benchmarks/addin.py: start-up is
+# most of a press; the README's Speed section says why it stays on despite keeping old code after
+# an upgrade until Excel restarts). ADD_WORKBOOK_TO_PYTHONPATH off: a user's folder
 # (or a OneDrive link) is never put on sys.path; xlgoals is imported from the installed package.
 # The interpreter is a per-machine setting: ``xlgoals addin install`` writes it to xlwings' user
 # config file for this project, which the sheet falls back to.
