@@ -91,7 +91,7 @@ def annotated_adds_nothing(annotated: Path, source: Path) -> None:
     formulas = [hazard for hazard in kept if hazard.startswith("formula")]
     assert sorted(formulas) == sorted(h for h in original if h.startswith("formula"))
     outside = [hazard for hazard in kept if "outside target" in hazard]
-    assert len(outside) == len([hazard for hazard in original if "outside target" in hazard]), outside
+    assert len(outside) <= len([hazard for hazard in original if "outside target" in hazard]), outside
 
 
 def commands(case: corpus.Case, path: Path, out: Path) -> dict[str, tuple[str, ...]]:

@@ -9,6 +9,7 @@ written by :func:`xlgoals.write_filing`, and a blank template); nothing here is 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -16,7 +17,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, unescape
+from xml.sax.saxutils import escape
 
 import openpyxl
 
@@ -574,7 +575,7 @@ def base_files(folder: Path) -> Base:
 
 # The 汇总表's own formulas: amounts fetched from a project sheet, totals, change against last year.
 _OWN_FORMULA = re.compile(r"IF\(ISNUMBER\(('(?:[^']|'')+')!([A-Z]+\d+)\),\1!\2,0\)|SUM\(([A-Z])\d+:\3\d+\)"
-                          r'|IF\(I(\d+)>0,\(H\4-I\4\)/I\4,""\)')
+                          r'|IF\(([A-Z])(\d+)>0,\(([A-Z])\5-\4\5\)/\4\5,""\)')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 
 
@@ -610,7 +611,8 @@ def output_hazards(path: Path, *, own_sheet: str | None = layout.SUMMARY_SHEET) 
 
 
 def unescape_xml(text: str) -> str:
-    return unescape(text, {"&quot;": '"', "&apos;": "'"})
+    """XML text as written: named and numeric character references resolved (lxml writes the latter)."""
+    return html.unescape(text)
 
 
 def csv_hazards(path: Path) -> list[str]:
