@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import layout
 from ..layout import Form, TablePlace
 from ..rules.registry import SEVERITY_LABELS
-from ..rules.report import Finding
+from ..rules.report import Finding, value_text
 from .styles import COLOURS, MARK_FILLS
 
 MARK_AUTHOR = "xlgoals"  # our notes carry this author, so a later run can tell them from the user's
@@ -93,15 +93,9 @@ def report_rows(findings: Iterable[Finding]) -> list[ReportRow]:
     rows = []
     for number, finding in enumerate(findings, start=1):
         values = (number, SEVERITY_LABELS[finding.severity], finding.sheet, finding.cell, finding.project,
-                  finding.message, finding.code, _text(finding.value),
+                  finding.message, finding.code, value_text(finding.value),
                   Path(finding.file).name if finding.file else None)
         target = (finding.sheet, finding.cell) if finding.sheet and finding.cell else None
         height = 15 * max(1, -(-len(finding.message) // _MESSAGE_CHARS_PER_LINE))
         rows.append(ReportRow(values, finding.severity, target, height))
     return rows
-
-
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    return getattr(value, "raw", None) or str(value)
