@@ -75,16 +75,17 @@ _NUM = r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
 _UNIT_CHARS = r"\u3400-\u4dbf\u4e00-\u9fffA-Za-z/·"
 _UNIT = rf"%|‰|[{_UNIT_CHARS}]{{1,{_MAX_UNIT}}}"
 _LAZY_UNIT = rf"%|‰|[{_UNIT_CHARS}]{{1,{_MAX_UNIT}}}?"
-_BRACKETED_UNIT = rf"\((?:{_UNIT})\)"  # ≥90.00(%): the unit in brackets, as a separate unit column prints it
+# ≥90.00(%): a unit may be bracketed, as a separate unit column prints it (both brackets or none:
+# _bracketed_unit checks, so the pattern stays small: it is compiled at every start of the add-in)
+_BRACKETED_UNIT = rf"\(?(?:{_UNIT})\)?"
 # SIGN? NUMBER UNIT?  (>=90000人, 100%, =100, =100.00(%))
-_NUMBER_FIRST = re.compile(rf"(?P<op>{_SIGN})?(?P<num>{_NUM})(?P<unit>{_UNIT}|{_BRACKETED_UNIT})?")
+_NUMBER_FIRST = re.compile(rf"(?P<op>{_SIGN})?(?P<num>{_NUM})(?P<unit>{_BRACKETED_UNIT})?")
 # UNIT SIGN? NUMBER UNIT?  (%=100, 人次>=10000, %90, %≥85百分比). Lazy unit so 人次不少于100 splits
 # before 不少于. Without a sign only % and ‰ may lead; a unit after the number must be the same one.
-_UNIT_FIRST = re.compile(
-    rf"(?P<unit>{_LAZY_UNIT})(?P<op>{_SIGN})?(?P<num>{_NUM})(?P<again>{_UNIT}|{_BRACKETED_UNIT})?")
+_UNIT_FIRST = re.compile(rf"(?P<unit>{_LAZY_UNIT})(?P<op>{_SIGN})?(?P<num>{_NUM})(?P<again>{_BRACKETED_UNIT})?")
 _SIGNLESS_LEADS = frozenset({"%", "‰"})
 # NUMBER UNIT SIGN  (100%=): the sign trails the unit. A unit is required: "100=" is not read.
-_SIGN_LAST = re.compile(rf"(?P<num>{_NUM})(?P<unit>{_LAZY_UNIT}|{_BRACKETED_UNIT})(?P<op>{_SIGN})")
+_SIGN_LAST = re.compile(rf"(?P<num>{_NUM})(?P<unit>\(?(?:{_LAZY_UNIT})\)?)(?P<op>{_SIGN})")
 _FORMS = (_NUMBER_FIRST, _UNIT_FIRST, _SIGN_LAST)
 
 # A unit-shaped tail that is really prose: deadlines (年底前), approximations (100余人, 左右),
@@ -184,6 +185,15 @@ def _unit(unit: str) -> str | None:
     return verdict
 
 
+def _bracketed_unit(unit: str) -> str | None:
+    """The unit of ``%`` or ``(%)``; a bracket alone (``(%``) makes no unit."""
+    if unit[0] == "(" or unit[-1] == ")":
+        if unit[0] != "(" or unit[-1] != ")" or len(unit) < 3:
+            return None
+        unit = unit[1:-1]
+    return _unit(unit)
+
+
 def _quantity(text: str) -> tuple[str | None, Decimal, str | None] | None:
     """(op, value, unit) of a compact, normalised quantity, or None."""
     suffix_op = None
@@ -200,14 +210,14 @@ def _quantity(text: str) -> tuple[str | None, Decimal, str | None] | None:
         if written_op is not None and suffix_op is not None:  # >=100人以上: sign and suffix: not read
             return None
         if unit is not None:
-            unit = _unit(unit.removeprefix("(").removesuffix(")"))
+            unit = _bracketed_unit(unit)
             if unit is None:  # e.g. 100人不少于 read as one unit: try the next form
                 continue
         if form is _UNIT_FIRST:
             again = match.group("again")
             if written_op is None and unit not in _SIGNLESS_LEADS:  # 人90: no notation anyone uses
                 continue
-            if again is not None and _unit(again.removeprefix("(").removesuffix(")")) != unit:  # %90人
+            if again is not None and _bracketed_unit(again) != unit:  # %90人
                 return None
         value = _decimal(digits)
         if value is None or (unit is not None and unit[0] == "年" and abs(value) >= 1000):
