@@ -371,6 +371,20 @@ EDGES = [  # (id, mutation, expected {(code, project, field)})
     ("…满意度… given 满意", row("参与职工满意度", level3="职工满意度评价", target="满意"),
      {("target-rate-not-percent", 0, target("参与职工满意度"))}),
     ("…性 given 规范 is no rate", row("资金使用规范性", target="规范"), set()),
+    # time targets: a period or deadline is read, where no number is expected
+    ("12月底前 under 时效", row("活动按计划完成", target="12月底前"), set()),
+    ("2020年全年 under 时效", row("活动按计划完成", target="2020年全年"), set()),
+    ("当年内 under 时效", row("活动按计划完成", target="当年内"), set()),
+    ("12月底前 under 数量: vague", row("举办职工文化活动场次", target="12月底前"),
+     {("target-vague", 0, target("举办职工文化活动场次"))}),
+    ("2020年底前 on a rate: rate rule", row("活动方案审核通过率", target="2020年底前"),
+     {("target-rate-not-percent", 0, target("活动方案审核通过率"))}),
+    ("12月底前完成 stays unparsed", row("活动按计划完成", target="12月底前完成"),
+     {("target-unparsed", 0, target("活动按计划完成"))}),
+    # notations read since issue 15: the unit first or in brackets, a comparison in words
+    ("%≥85百分比 on a rate", row("参与职工满意度", target="%≥85百分比"), set()),
+    ("=100.00(%) on a rate", row("活动方案审核通过率", target="=100.00(%)"), set()),
+    ("等于 100 % on a rate", row("活动方案审核通过率", target="等于 100 %"), set()),
     # template residue
     ("residue 指标1 as name", row("职工文化品牌", level3="指标1"),
      {("target-residue", 0, f"indicators[{ROW['职工文化品牌']}].level3")}),

@@ -178,3 +178,20 @@ def test_text_report_goes_to_the_output_file(seed_workbook, tmp_path):
     text = target.read_text(encoding="utf-8")
     findings = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)["findings"]
     assert all(f["cell"] in text and f["code"] in text for f in findings)
+
+
+def test_an_amount_is_written_alike_in_the_report_and_the_exports(tmp_path, example_data):
+    """One amount formatter: -0.0000001 yuan is never -1E-7, in validate --format json as in the exports."""
+    project = example_data["projects"][4]
+    project["budget"]["current_year"] = "-0.0000001"
+    path = write_filing(Filing.model_validate({**example_data, "projects": [project]}), tmp_path / "tiny.xlsx")
+    result = run("validate", str(path), "--format", "json")
+    assert result.returncode == 1 and "E-" not in result.stdout, result.stdout + result.stderr
+    negative = next(f for f in json.loads(result.stdout)["findings"] if f["code"] == "amount-negative")
+    assert negative["value"] == "-0.0000001" and "（-0.0000001）" in negative["message"]
+    for fmt in ("json", "csv"):
+        assert run("export", str(path), "-o", str(tmp_path / f"out.{fmt}"), "--format", fmt).returncode == 0
+    exported = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert exported["projects"][0]["budget"]["current_year"] == negative["value"]
+    csv_text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert ",-0.0000001," in csv_text and "E-" not in csv_text

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputFileError
-from .values import canonical_amount, to_amount
+from .values import amount_text, canonical_amount, to_amount
 
 TEMPLATE_VERSION = "1"
 FORMS_DIR = Path(__file__).parent / "forms"
@@ -417,7 +417,7 @@ class Form(_Data):
     def money(self, yuan: Decimal) -> str:
         """An amount as this form prints it: 12,365,000 元 or 1,236.5 万元."""
         value = yuan.scaleb(-4) if self.money_unit == "万元" else yuan
-        return f"{format_amount(value)} {self.money_unit}"
+        return f"{amount_text(value, grouped=True)} {self.money_unit}"
 
     def to_cell_amount(self, yuan: Any) -> Any:
         """A model amount (yuan) as the cell shows it: exact, in the form's unit."""
@@ -494,11 +494,6 @@ def table_path(horizon: str) -> str:
 
 def table_paths(places: dict[str, TablePlace]) -> dict[str, str]:
     return {table_path(horizon): f"A{place.header_row}" for horizon, place in places.items()}
-
-
-def format_amount(value: Decimal) -> str:
-    """9000000 → 9,000,000; 1234.50 → 1,234.5."""
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
 # --- overlap check ---------------------------------------------------------------------------

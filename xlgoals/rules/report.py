@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from ..layout import split_cell
+from ..values import amount_text
 from .registry import SEVERITY_LABELS
 
 _ORDER = {"error": 0, "warning": 1}
@@ -113,6 +115,15 @@ class Report:
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    return value_text(value)
+
+
+def value_text(value: Any) -> str | None:
+    """A finding's value as the user wrote or sees it: a target's text, a decimal without exponent."""
+    if value is None:
+        return None
     if hasattr(value, "raw"):
         return value.raw
+    if isinstance(value, Decimal):
+        return amount_text(value)
     return str(value)
