@@ -272,24 +272,20 @@ def fill(
 
 
 def _render_fill_report(report, cells) -> None:
-    from rich.table import Table
+    from .terminal import add_row, table
 
     if report.changes:
-        table = Table(title="已填充", title_justify="left")
-        for name in ("工作表", "单元格", "原值", "新值", "说明"):
-            table.add_column(name, overflow="fold")
+        drawn = table("已填充", ("工作表", "单元格", "原值", "新值", "说明"), whole=("单元格",))
         for change in report.changes:
             sheet, cell = cells.get((change.project, change.field), (change.project, change.field))
-            table.add_row(sheet or "", cell or change.field, "" if change.before is None else str(change.before),
-                          str(change.after), change.reason + ("（请核对）" if change.review else ""))
-        out.print(table)
+            add_row(drawn, sheet or "", cell or change.field, "" if change.before is None else str(change.before),
+                    str(change.after), change.reason + ("（请核对）" if change.review else ""))
+        out.print(drawn)
     if report.skipped:
-        table = Table(title="未填充（需要人工判断）", title_justify="left")
-        for name in ("项目", "字段", "原因"):
-            table.add_column(name, overflow="fold")
+        drawn = table("未填充（需要人工判断）", ("项目", "字段", "原因"))
         for skipped in report.skipped:
-            table.add_row(skipped.project or "", skipped.field, skipped.reason)
-        out.print(table)
+            add_row(drawn, skipped.project or "", skipped.field, skipped.reason)
+        out.print(drawn)
 
 
 @app.command()
@@ -356,15 +352,13 @@ def _progress(label: str):
 
 
 def _render_merge(result) -> None:
-    from rich.table import Table
+    from .terminal import add_row, table
 
-    table = Table(title="输入文件", title_justify="left")
-    for name in ("文件", "部门", "项目数", "状态"):
-        table.add_column(name, overflow="fold")
+    drawn = table("输入文件", ("文件", "部门", "项目数", "状态"), whole=("项目数",))
     for submission in result.submissions:
         status = submission.status + (f"：{submission.error}" if submission.error else "")
-        table.add_row(Path(submission.path).name, submission.department, str(submission.projects), status)
-    out.print(table)
+        add_row(drawn, Path(submission.path).name, submission.department, str(submission.projects), status)
+    out.print(drawn)
     for event in result.events:
         style = "red" if event.severity == "error" else "yellow"
         subject = f"“{event.project}” " if event.project else ""

@@ -84,3 +84,19 @@ class Wrapped:
         for line in wrap(self.text, options.max_width):
             yield Segment(line, style)
             yield Segment.line()
+
+
+def table(title: str | None, headers: tuple[str, ...], *, whole: tuple[str, ...] = (), **options):
+    """A rich table of :class:`Wrapped` cells (add rows with :func:`add_row`); the ``whole`` columns (codes,
+    cells, counts) keep their full width when the terminal is narrow, the others give way."""
+    from rich.table import Table
+
+    drawn = Table(title=title, title_justify="left", **options)
+    for header in headers:
+        drawn.add_column(Wrapped(header), no_wrap=header in whole)
+    return drawn
+
+
+def add_row(drawn, *cells: object) -> None:
+    """A row of texts (or :class:`Wrapped` cells, for a style)."""
+    drawn.add_row(*(cell if isinstance(cell, Wrapped) else Wrapped(cell) for cell in cells))
