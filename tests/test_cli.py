@@ -61,6 +61,7 @@ def test_export_csv_opens_in_excel(seed_workbook, tmp_path):
     assert body[0][:3] == ["2020", "上海市总工会", "灵活就业群体工会会员专项工作经费"]
     assert body[-1][header.index("指标目标值")] == "建立"
     assert body[1][header.index("指标目标值")] == "'=100%"  # never a formula in a spreadsheet
+    assert {row[header.index("目标值类型")] for row in body} == {"定量", "定性"}  # Chinese, not quantitative
 
 
 def test_usage_mistakes_are_chinese(tmp_path):

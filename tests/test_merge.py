@@ -104,6 +104,8 @@ def test_conflicts_in_the_output(conflicts):
     assert summary._charts, "the 汇总表 carries a native chart"
     detail = wb[DETAIL_SHEET]
     assert detail.tables["IndicatorDetail"].ref == f"A1:K{1 + sum(len(p.indicators) for p in filing.projects)}"
+    kinds = [row[7] for row in detail.iter_rows(min_row=2, values_only=True)]
+    assert detail["H1"].value == "目标值类型" and set(kinds) == {"定量", "定性"}
     assert all(ws.protection.sheet for ws in wb.worksheets)
     assert "xl/vbaProject.bin" not in __import__("zipfile").ZipFile(out).namelist()
 
@@ -190,6 +192,7 @@ def test_export_analyst_tables(conflicts, tmp_path):
     rows = pd.read_csv(detail, encoding="utf-8-sig", dtype=str)
     assert len(rows) == sum(len(p.indicators) for p in filing.projects)
     assert "'=100%" in set(rows["指标目标值"])  # formula-like text escaped for spreadsheets
+    assert set(rows["目标值类型"]) == {"定量", "定性"}
     default = tmp_path / "明细.parquet"  # parquet without --table: 指标明细
     assert run("export", str(out), "--format", "parquet", "-o", str(default)).returncode == 0
     assert len(pd.read_parquet(default)) == len(rows)

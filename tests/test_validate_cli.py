@@ -108,7 +108,8 @@ def test_annotated_copy_marks_every_finding(annotated):
     for finding in report["findings"]:
         cell = wb[finding["sheet"]][finding["cell"]]
         assert cell.comment is not None and cell.comment.author == MARK_AUTHOR
-        assert finding["message"] in cell.comment.text
+        label = "强制性" if finding["severity"] == "error" else "提示性"  # what the note says first: the message
+        assert f"【{label}】{finding['message']}（{finding['code']}）" in cell.comment.text.split("\n")
         expected = ERROR_FILL if finding["severity"] == "error" else WARNING_FILL
         worst = "error" if "强制性" in cell.comment.text else "warning"
         assert cell.fill.fgColor.rgb == (ERROR_FILL if worst == "error" else expected).fgColor.rgb
