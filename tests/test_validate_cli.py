@@ -177,3 +177,21 @@ def test_text_report_goes_to_the_output_file(seed_workbook, tmp_path):
     text = target.read_text(encoding="utf-8")
     findings = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)["findings"]
     assert all(f["cell"] in text and f["code"] in text for f in findings)
+
+
+def test_blank_template_does_not_pass(tmp_path):
+    """Nothing filled is a finding (exit 1), on screen, in JSON and on the annotated copy's 校验结果."""
+    from xlgoals import build_template
+
+    blank = build_template(tmp_path / "空白.xlsx", unit="上海市总工会", year=2021)
+    result = run("validate", str(blank))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "没有填写任何项目" in result.stdout and "filing-empty" in result.stdout
+    assert result.stdout.rstrip().endswith("校验未通过：1 个强制性错误，0 个提示性问题。")
+    annotated = tmp_path / "已标注.xlsx"
+    result = run("validate", str(blank), "--format", "json", "--annotate", str(annotated))
+    assert result.returncode == 1
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "filing-empty" and finding["file"] == str(blank)
+    listed = list(openpyxl.load_workbook(annotated)[layout.REPORT_SHEET].iter_rows(min_row=3, values_only=True))
+    assert [(row[1], row[6]) for row in listed] == [("强制性", "filing-empty")]
