@@ -144,3 +144,20 @@ def test_version_and_bare_command():
     bare = run()
     assert bare.returncode == 2 and bare.stderr.startswith("用法：xlgoals [选项] 命令 [参数]...") and "命令：" in bare.stderr
     assert "错误" not in bare.stderr
+
+
+@pytest.mark.parametrize("name", ["模板.xls", "模板.xlsm", "模板"])
+def test_a_workbook_is_written_only_under_an_xlsx_name(seed_workbook, tmp_path, name):
+    """Every command writing a workbook refuses another name before writing anything (it writes .xlsx)."""
+    out = tmp_path / name
+    fixed = out.with_suffix(".xlsx").name
+    commands = [("template", "--unit", "U", "--year", "2021", "-o", str(out)),
+                ("import", str(EXAMPLE), "-o", str(out)),
+                ("fill", str(seed_workbook), "-o", str(out)),
+                ("merge", str(seed_workbook), "-o", str(out)),
+                ("validate", str(seed_workbook), "--annotate", str(out))]
+    for command in commands:
+        result = run(*command)
+        assert result.returncode == 2, command
+        assert result.stderr == f"错误：{out}：工作簿只能保存为 .xlsx 文件，请把输出文件名改为 {fixed}。\n", command
+        assert list(tmp_path.iterdir()) == [], command

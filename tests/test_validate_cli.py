@@ -195,3 +195,22 @@ def test_blank_template_does_not_pass(tmp_path):
     assert finding["code"] == "filing-empty" and finding["file"] == str(blank)
     listed = list(openpyxl.load_workbook(annotated)[layout.REPORT_SHEET].iter_rows(min_row=3, values_only=True))
     assert [(row[1], row[6]) for row in listed] == [("强制性", "filing-empty")]
+
+
+def test_a_folder_validates_every_workbook_in_it(seed_workbook, clean_workbook, tmp_path):
+    """As merge reads folders: every workbook inside (sub-folders too), each file's findings under its name."""
+    folder = tmp_path / "各部门"
+    (folder / "二处").mkdir(parents=True)
+    (folder / "一处.xlsx").write_bytes(clean_workbook.read_bytes())
+    (folder / "二处" / "二处.xlsx").write_bytes(seed_workbook.read_bytes())
+    (folder / "说明.txt").write_text("不是工作簿", encoding="utf-8")
+    result = run("validate", str(folder), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["files"] == [str(folder / "一处.xlsx"), str(folder / "二处" / "二处.xlsx")]
+    alone = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)["findings"]
+    assert [{**f, "file": None} for f in report["findings"]] == [{**f, "file": None} for f in alone]
+    empty = tmp_path / "空文件夹"
+    empty.mkdir()
+    result = run("validate", str(empty))
+    assert result.returncode == 2 and result.stderr == f"错误：{empty}：文件夹中没有工作簿（.xlsx、.xlsm）。\n"

@@ -188,16 +188,23 @@ def validate(
     """校验绩效目标表：列出每个问题及其单元格。退出码：0 无错误，1 有强制性错误，2 文件无法读取。"""
     from .errors import InputFileError
     from .fileio import atomic_output
+    from .merge import collect_inputs
     from .rules import Report, load_settings, validate as run_validate
 
+    report, unreadable, files = Report(), 0, []
+    for path in inputs:  # a folder: every workbook in it, as merge reads it
+        found = collect_inputs([path]) if path.is_dir() else [path]
+        if not found:
+            err.print(f"错误：{path}：文件夹中没有工作簿（.xlsx、.xlsm）。", markup=False, soft_wrap=True)
+            unreadable += 1
+        files += found
     try:
         settings = load_settings(rules) if rules else None
-        if annotate is not None and len(inputs) != 1:
+        if annotate is not None and len(files) > 1:
             raise InputFileError("--annotate 一次只能用于一个文件，请逐个校验。", annotate)
     except XlgoalsError as error:
         _stop(error)
-    report, unreadable = Report(), 0
-    for path in _once(inputs):
+    for path in _once(files):
         try:
             single = run_validate(path, settings)
         except XlgoalsError as error:
@@ -221,7 +228,7 @@ def validate(
             report.render(buffer)
             text = buffer.file.getvalue()
         try:
-            with atomic_output(output, inputs=tuple(inputs)) as temp:
+            with atomic_output(output, inputs=(*inputs, *files)) as temp:
                 temp.write_text(text, encoding="utf-8")
         except XlgoalsError as error:
             _stop(error)
@@ -307,7 +314,9 @@ def merge(
     from .merge import collect_inputs, merge as run_merge
     from .rules import load_settings
     from .workbook.summary import write_merged
+    from .workbook.writer import check_workbook_name
 
+    check_workbook_name(output)
     settings = load_settings(rules) if rules else None
     sources = [path for path in collect_inputs(inputs) if path.resolve() != output.resolve()]
     outputs = [check_output(output)]  # replacing an input is refused by run_merge, which knows earlier filings
