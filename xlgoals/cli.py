@@ -302,14 +302,14 @@ def merge(
     output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="汇总后的填报工作簿（.xlsx）")],
     report_path: Annotated[Path | None, typer.Option("--report", metavar="文件", help="把合并报告另存为 JSON")] = None,
     jobs: Annotated[int | None, whole("--jobs", metavar="进程数", low=1, help="并行读取的进程数，默认为 CPU 核数")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="有任何强制性错误时不生成汇总文件，退出码 1")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="有任何强制性错误（含未合并的文件）时不生成汇总文件，退出码 1")] = False,
     unit: Annotated[str | None, typer.Option("--unit", metavar="名称", help="填报单位（默认：多数文件的单位）")] = None,
     year: Annotated[int | None, whole("--year", metavar="年度", low=2000, high=2100, help="预算年度，默认为多数文件的年度")] = None,
     rules: Annotated[Path | None, typer.Option("--rules", metavar="文件", help="规则设置文件（.toml）")] = None,
     password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
     archive: Annotated[Path | None, typer.Option("--archive", metavar="文件", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
 ) -> None:
-    """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。"""
+    """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。退出码：0 全部合并，1 有文件未合并（其他单位或年度、没有填写项目），2 有文件无法读取。"""
     from .fileio import atomic_output, check_output
     from .merge import collect_inputs, merge as run_merge
     from .rules import load_settings
@@ -340,6 +340,14 @@ def merge(
 
         stored = archive_filing(archive, result.filing, source=str(output))
         out.print(f"已存入历年数据库：{archive}（{result.filing.unit} {result.filing.year}年度，{stored} 个项目）")
+    left_out = result.not_merged()
+    if left_out:  # the merged filing lacks these inputs: said last, and the exit code says it too
+        from .merge import NOT_MERGED
+
+        reasons = "，".join(f"{label} {left_out[kind]} 个" for kind, label in NOT_MERGED.items() if left_out[kind])
+        err.print(f"注意：{sum(left_out.values())} 个输入文件未合并（{reasons}），汇总填报不含它们的项目；"
+                  "原因见上面的“输入文件”表。", markup=False, soft_wrap=True)
+        raise typer.Exit(2 if "unreadable" in left_out else 1)
 
 
 def _progress(label: str):
@@ -368,10 +376,18 @@ def _render_merge(result) -> None:
         status = submission.status + (f"：{submission.error}" if submission.error else "")
         add_row(drawn, Path(submission.path).name, submission.department, str(submission.projects), status)
     out.print(drawn)
+    from rich.text import Text
+
+    said: set[tuple[str | None, str]] = set()
     for event in result.events:
         style = "red" if event.severity == "error" else "yellow"
+        if event.kind == "duplicate-project":  # one line per project, however many departments sent it
+            if (event.project, event.action) not in said:
+                said.add((event.project, event.action))
+                out.print(Text.assemble((f"“{event.project}”", style), " ", event.action))
+            continue
         subject = f"“{event.project}” " if event.project else ""
-        out.print(f"[{style}]{Path(event.file).name if '/' in event.file else event.file}[/] {subject}{event.action}")
+        out.print(Text.assemble((Path(event.file).name, style), " ", subject, event.action))
     errors = sum(f.severity == "error" for f in result.findings)
     warnings = len(result.findings) - errors
     out.print(f"校验：{errors} 个强制性错误，{warnings} 个提示性问题（详见汇总文件的“校验结果”表）。")
