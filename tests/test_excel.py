@@ -228,3 +228,15 @@ def test_round_trips_per_sheet_not_per_cell(example_data, tmp_path):
     assert trips <= 3 * sheets + 2 * marked_sheets + calls["Range.color="] + len(marks) + report_calls
     assert report is not None and len(report.findings) >= len(marks)
     assert digest(path) == before  # the file behind the book is never touched
+
+
+def test_validate_on_a_blank_template_says_nothing_is_filled(tmp_path):
+    """The button shares the rules: a blank template is not 校验通过."""
+    from xlgoals import build_template
+
+    book = Book.from_file(build_template(tmp_path / "空白.xlsx", unit="上海市总工会", year=2021))
+    report = excel.validate(book)
+    assert report is not None and [f.code for f in report.findings] == ["filing-empty"]
+    assert book.app.alerts[-1][0].startswith("校验未通过：1 个强制性错误")
+    listed = book.sheet(layout.REPORT_SHEET).range((REPORT_HEADER_ROW + 1, 7)).value
+    assert listed == "filing-empty"

@@ -254,7 +254,7 @@ def test_merge_takes_one_form_and_reports_the_other(tmp_path, example_filing):
     out, report = tmp_path / "汇总.xlsx", tmp_path / "合并报告.json"
     before = [digest(path) for path in (shanghai, first, second)]
     result = run("merge", str(shanghai), str(first), str(second), "-o", str(out), "--report", str(report))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1 and result.stderr.startswith("注意：1 个输入文件未合并（表样不符 1 个）"), result.stderr
     assert before == [digest(path) for path in (shanghai, first, second)]
     merged = json.loads(report.read_text(encoding="utf-8"))
     assert merged["form"] == "national-2015" and merged["projects"] == 2

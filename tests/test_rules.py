@@ -289,11 +289,15 @@ CASES = [
 OTHER_FORMS = {"budget-parts-mismatch", "indicator-weights-total"}
 
 
+# Rules about the filing as a whole, whose finding names no project: their cases are below.
+WHOLE_FILING = {"filing-empty"}
+
+
 def test_every_catalogue_rule_has_a_case():
     from tests.test_national import NATIONAL_CASES
 
-    assert {case.code for case in CASES} | OTHER_FORMS == set(CATALOGUE)
-    assert len(CASES) + len(OTHER_FORMS) == len(CATALOGUE)
+    assert {case.code for case in CASES} | OTHER_FORMS | WHOLE_FILING == set(CATALOGUE)
+    assert len(CASES) + len(OTHER_FORMS) + len(WHOLE_FILING) == len(CATALOGUE)
     assert OTHER_FORMS <= {case[0] for case in NATIONAL_CASES}
 
 
@@ -311,6 +315,17 @@ def test_rule_fires_on_minimal_defect(case: Case):
     for text in case.shows:
         assert text in finding.message, (text, finding.message)
     assert report.valid is (expected_severity == "warning")
+
+
+def test_nothing_filled_is_an_error_not_a_pass():
+    """A filing without one filled project (a blank template) does not pass: one finding, on the filing."""
+    assert not [f for f in check(clean_filing()).findings if f.code == "filing-empty"]
+    report = check({**clean_filing(), "projects": []})
+    [finding] = report.findings
+    assert (finding.code, finding.severity, finding.project, finding.sheet, finding.field) == (
+        "filing-empty", "error", None, None, "projects")
+    assert "没有填写任何项目" in finding.message and not report.valid
+    assert report.summary() == "校验未通过：1 个强制性错误，0 个提示性问题。"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -623,7 +638,7 @@ def test_one_pass_finds_what_each_rule_finds_alone(seed):
     findings = check_filing(filing)
     for rule in CATALOGUE.values():
         expected = alone(rule, filing)
-        assert expected or rule.code in OTHER_FORMS, f"{rule.code} never fires on the varied filing"
+        assert expected or rule.code in OTHER_FORMS | WHOLE_FILING, f"{rule.code} never fires on the varied filing"
         assert [(f.project, f.field, f.message, f.value) for f in findings if f.code == rule.code] == expected, rule.code
         only = settings_from_dict({"rules": {code: {"enabled": False} for code in CATALOGUE if code != rule.code}})
         assert [(f.project, f.field, f.message, f.value) for f in check_filing(filing, only)] == expected, rule.code

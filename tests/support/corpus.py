@@ -50,6 +50,7 @@ class Case:
     refusal: str | None = None  # part of the message every reader gives; None: the file reads
     libreoffice: bool = False  # made by converting with LibreOffice
     same_year: bool = True  # merges with a good submission of the unit's year (else it is left out, and said)
+    filled: bool = True  # has a filled project (else a merge leaves it out, and says so)
     suffix: str = ".xlsx"
 
     @property
@@ -553,7 +554,7 @@ CASES: tuple[Case, ...] = (
     Case("formula_text", formula_text),
     Case("ten_thousand_rows", ten_thousand_rows),
     Case("empty_workbook", empty_workbook, "缺少模板信息"),
-    Case("blank_template", blank_template),
+    Case("blank_template", blank_template, filled=False),
     Case("json_invalid", json_invalid, "不是有效的 JSON", suffix=".json"),
     Case("json_wrong_shape", json_wrong_shape, "projects.0.名称：不认识的字段", suffix=".json"),
     Case("json_not_utf8", json_not_utf8, "无法以 UTF-8 读取", suffix=".json"),

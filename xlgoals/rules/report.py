@@ -81,28 +81,26 @@ class Report:
         return pd.DataFrame([finding.as_dict() for finding in self.sorted()], columns=columns)
 
     def render(self, console) -> None:
-        """A rich table per sheet, errors first, then a one-line summary."""
-        from rich.table import Table
+        """A table per sheet, errors first, then a one-line summary."""
+        from ..terminal import Wrapped, add_row, table
 
         current = object()
-        table = None
+        drawn = None
         for finding in self.sorted():
             key = (finding.file, finding.sheet)
             if key != current:
-                if table is not None:
-                    console.print(table)
+                if drawn is not None:
+                    console.print(drawn)
                 current = key
                 title = f"{finding.sheet or finding.project or '整份填报'}"
                 if len(self.files) > 1 and finding.file:
                     title = f"{finding.file} · {title}"
-                table = Table(title=title, title_justify="left", show_lines=False, expand=False)
-                for name in ("单元格", "级别", "说明", "规则"):
-                    table.add_column(name, overflow="fold")
+                drawn = table(title, ("单元格", "级别", "说明", "规则"), whole=("单元格", "级别", "规则"))
             style = "red" if finding.severity == "error" else "yellow"
-            table.add_row(finding.cell or finding.field, f"[{style}]{SEVERITY_LABELS[finding.severity]}[/]",
-                          finding.message, finding.code)
-        if table is not None:
-            console.print(table)
+            add_row(drawn, finding.cell or finding.field, Wrapped(SEVERITY_LABELS[finding.severity], style),
+                    finding.message, finding.code)
+        if drawn is not None:
+            console.print(drawn)
         console.print(self.summary())
 
     def summary(self) -> str:

@@ -26,6 +26,9 @@ from .styles import PRINT_FOOTER, PRINT_HEADER_MARGIN, PRINT_MARGINS, openpyxl_f
 
 def annotate_workbook(source: str | Path, report: Report, output: str | Path) -> Path:
     """Write ``output``: ``source`` with every finding marked on its cell and listed on a sheet."""
+    from .writer import check_workbook_name
+
+    check_workbook_name(output)
     source = check_workbook(source)
     workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)  # no macro, no external link travels
     findings = [finding for finding in report.sorted() if finding.file in (None, str(source))]
