@@ -70,6 +70,8 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path
     read-only file, a name longer than the file system takes.
     """
     path = Path(path)
+    if not name_fits(path.parent, path.name):  # before any look at it: the system refuses even that
+        raise OutputFileError("文件名过长，超过了该磁盘允许的长度，请改用较短的文件名。", path)
     target = destination(path)
     for source in inputs:
         if same_file(target, source) or target.resolve() == destination(source).resolve():
@@ -89,7 +91,7 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path
             raise OutputFileError("输出路径不是普通文件（是管道、设备或套接字），不能写入；请指定普通文件名。", path)
         if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
             raise OutputFileError("输出文件是只读的（或没有修改它的权限），请取消只读属性、检查权限或另选文件名。", path)
-    if not name_fits(target.parent, target.name):
+    if target != path and not name_fits(target.parent, target.name):
         raise OutputFileError("文件名过长，超过了该磁盘允许的长度，请改用较短的文件名。", path)
     return path
 
