@@ -167,3 +167,25 @@ def test_termination_unwinds_only_where_it_would_end_the_process():
         assert raised.value.signal_number == signal.SIGTERM and isinstance(raised.value, KeyboardInterrupt)
     finally:
         signal.signal(signal.SIGTERM, saved)
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_the_ribbon_says_where_the_details_are_or_that_they_could_not_be_kept(tmp_path, monkeypatch, example_filing,
+                                                                              writable):
+    """A bug behind a button ends in a message box, also when the error log cannot be written (a full disk)."""
+    import tempfile
+
+    from tests.support.xlwings_standin import Book
+    from xlgoals import excel, write_filing
+
+    book = Book.from_file(write_filing(example_filing, tmp_path / "填报.xlsx"))
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(logs if writable else tmp_path / "missing"))
+    monkeypatch.setattr(excel, "read_book", lambda book: 1 / 0)
+    assert excel.validate(book) is None
+    message = book.app.alerts[-1][0]
+    if writable:
+        assert "详情已记录在" in message and "ZeroDivisionError" in (logs / "xlgoals-error.log").read_text("utf-8")
+    else:
+        assert "详情无法记录" in message and not (tmp_path / "missing").exists()
