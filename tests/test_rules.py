@@ -689,14 +689,14 @@ def test_rules_file_from_toml(tmp_path, seed):
 
 
 @pytest.mark.parametrize("data, names", [
-    ({"rules": {"no-such-rule": {"enabled": False}}}, "no-such-rule"),
-    ({"rules": {"budget-change-large": {"limit": 0.5}}}, "limit"),
-    ({"rules": {"budget-change-large": {"max_percent": 120}}}, "max_percent"),  # another rule's key
-    ({"rules": {"budget-change-large": {"severity": "fatal"}}}, "severity"),
-    ({"rules": {"budget-change-large": {"enabled": "no"}}}, "enabled"),
-    ({"rules": {"budget-change-large": {"threshold": "30%"}}}, "threshold"),
-    ({"rules": {"budget-change-large": True}}, "budget-change-large"),
-    ({"rule": {}}, "rules"),
+    ({"rules": {"no-such-rule": {"enabled": False}}}, "没有代码为“no-such-rule”的规则"),
+    ({"rules": {"budget-change-large": {"limit": 0.5}}}, "没有设置项“limit”"),
+    ({"rules": {"budget-change-large": {"max_percent": 120}}}, "没有设置项“max_percent”"),  # another rule's key
+    ({"rules": {"budget-change-large": {"severity": "fatal"}}}, "severity 只能是 error 或 warning"),
+    ({"rules": {"budget-change-large": {"enabled": "no"}}}, "enabled 只能是 true 或 false"),
+    ({"rules": {"budget-change-large": {"threshold": "30%"}}}, "threshold 应为数字"),
+    ({"rules": {"budget-change-large": True}}, "设置应为一个小节"),
+    ({"rule": {}}, "[rules.<规则代码>]"),
 ], ids=["unknown-code", "unknown-key", "other-rules-key", "bad-severity", "enabled-not-bool",
         "threshold-not-number", "not-a-table", "unknown-top-level"])
 def test_bad_settings_are_refused_in_chinese(data, names):
@@ -710,10 +710,11 @@ def test_bad_rules_files_are_refused_in_chinese(tmp_path):
     bad_toml.write_text("[rules.budget-change-large\nthreshold = ", encoding="utf-8")
     unknown = tmp_path / "unknown.toml"
     unknown.write_text('[rules.no-such-rule]\nenabled = false\n', encoding="utf-8")
-    for path in (bad_toml, unknown, tmp_path / "missing.toml"):
+    for path, reason in ((bad_toml, "不是有效的 UTF-8 TOML"), (unknown, "没有代码为“no-such-rule”的规则"),
+                         (tmp_path / "missing.toml", "找不到规则文件")):
         with pytest.raises(InputFileError) as caught:
             load_settings(path)
-        assert CJK.search(caught.value.message) and caught.value.path == path
+        assert reason in caught.value.message and caught.value.path == path
     with pytest.raises(InputFileError):
         validate(Filing.model_validate(clean_filing()), unknown)
 

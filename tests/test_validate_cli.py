@@ -10,7 +10,7 @@ import pytest
 
 from xlgoals import Filing, layout, write_filing
 from xlgoals.rules import CATALOGUE
-from xlgoals.workbook.marks import MARK_AUTHOR
+from xlgoals.workbook.marks import MARK_AUTHOR, REPORT_HEADER_ROW
 from xlgoals.workbook.styles import MARK_FILLS, openpyxl_fill
 from tests.support.cli import digest, run
 from tests.conftest import EXAMPLE, ROOT
@@ -113,9 +113,11 @@ def test_annotated_copy_marks_every_finding(annotated):
         worst = "error" if "强制性" in cell.comment.text else "warning"
         assert cell.fill.fgColor.rgb == (ERROR_FILL if worst == "error" else expected).fgColor.rgb
     sheet = wb[layout.REPORT_SHEET]
-    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    first = REPORT_HEADER_ROW + 1
+    rows = list(sheet.iter_rows(min_row=first, values_only=True))
     assert len(rows) == len(report["findings"])
-    links = [sheet.cell(r, 4).hyperlink.location for r in range(3, 3 + len(rows))]
+    assert [row[4] for row in rows] == [finding["message"] for finding in report["findings"]]
+    links = [sheet.cell(r, 4).hyperlink.location for r in range(first, first + len(rows))]
     assert links[0] == f"'{report['findings'][0]['sheet']}'!{report['findings'][0]['cell']}"
     assert wb["上海市劳模节日慰问金"].protection.sheet  # protection kept
     # the annotated copy is still a readable filing with the same projects
@@ -145,7 +147,7 @@ def test_annotation_visible_in_libreoffice(annotated):
         if finding["severity"] == "error":
             assert cell["back_color"] == error_color
     listing = sheets[layout.REPORT_SHEET]["cells"]
-    assert listing["F3"]["string"] == report["findings"][0]["message"]
+    assert listing[f"E{REPORT_HEADER_ROW + 1}"]["string"] == report["findings"][0]["message"]
 
 
 def test_annotating_again_clears_fixed_marks(annotated, tmp_path):

@@ -42,8 +42,8 @@ DETAIL_SHEET = "指标明细"
 RESERVED_SHEETS = (COVER_SHEET, META_SHEET, REPORT_SHEET, SUMMARY_SHEET, DETAIL_SHEET)  # never a project's name
 # 汇总表 of a merged filing: one row per project from this row on, department and name in these columns.
 SUMMARY_FIRST_ROW = 3
-SUMMARY_DEPARTMENT_COLUMN = "B"
-SUMMARY_NAME_COLUMN = "D"
+SUMMARY_DEPARTMENT_HEADER = "部门"  # 汇总表's columns are found by their headers
+SUMMARY_NAME_HEADER = "项目名称"
 
 Kind = Literal["text", "long", "choice", "date", "amount", "yesno", "year", "title"]
 Horizon = Literal["annual", "period"]
