@@ -161,8 +161,8 @@ def _build_vocabulary(form: Form, framework: Framework) -> _Vocabulary:
         if name not in columns.get(key, ()):
             columns[key] = (*columns.get(key, ()), name)
     words = sorted({*labels, *headings, *tables}, key=len, reverse=True)
-    pattern = re.compile(r"(?:^|(?<=[\s：:]))(" + "|".join(_loose(word) for word in words) + r")"
-                         r"(\s*[（(](?:单位[：:])?(?:万元|元)[）)])?\s*[：:]?")
+    pattern = re.compile(r"(?:^|(?<=[\s：:]))(?:" + "|".join(_loose(word) for word in words) + r")"
+                         r"(?:\s*[（(](?:单位[：:])?(?:万元|元)[）)])?(?:\s*[：:])?")
     return _Vocabulary(form, framework, labels, {spot.path: _key(spot.label)[0] for spot in form.spots}, headings,
                        tables, columns, pattern)
 
@@ -351,7 +351,7 @@ class _Reader:
                     self.unused(piece)
         projects = []
         for index, rows in enumerate(tables):
-            keys = {piece.key for row in rows for piece in _pieces(row, vocab)}
+            keys = [{piece.key for piece in _pieces(row, vocab)} for row in rows]
             reader = _TableReader(self, vocab, index, money, year, keys, last=index == len(tables) - 1)
             for row in rows:
                 reader.row(row)
@@ -431,11 +431,16 @@ class _Reader:
         keys = {_key(token)[0] for text in self.grid.texts() for token in (text, *text.split())}
         default = self.form.framework
 
+        def names(framework: Framework) -> set[str]:
+            return {node.name for node in framework.level1} | {child for node in framework.level1 for child in node.children}
+
+        shared = set.intersection(*(names(framework) for framework in frameworks))
+
         def score(framework: Framework) -> tuple[int, int, bool]:
+            """Its column headers printed, then its own level names (those no other framework has)."""
             headers = sum(_key(label)[0] in keys or any(_key(label)[0] in key for key in keys)
                           for label in (framework.labels.level1, framework.labels.level3))
-            names = sum(child in keys for node in framework.level1 for child in node.children)
-            return headers, names, framework.id == default
+            return headers, len((names(framework) - shared) & keys), framework.id == default
 
         return max(frameworks, key=score)
 
@@ -475,7 +480,7 @@ class _Stream:
 
 class _TableReader:
     def __init__(self, reader: _Reader, vocab: _Vocabulary, index: int, money: str | None, year: int | None,
-                 keys: set[str], last: bool):
+                 keys: list[set[str]], last: bool):
         self.reader, self.vocab, self.index, self.last = reader, vocab, index, last
         self.where = f"projects[{index}]"
         self.form = vocab.form
@@ -490,7 +495,8 @@ class _TableReader:
         self.row_pending: list[tuple[str, _Piece]] = []
         # a heading that is also a label (总体目标) is a heading when the table prints the labels under it
         goals = {"objectives", "annual_objectives"}
-        self.goal_labels = {key for key in keys if set(vocab.fields(key)) & goals}
+        self.goal_labels = [{key for key in row if set(vocab.fields(key)) & goals} for row in keys]
+        self.at = -1  # the row being read
         self.header_run: list[_Piece] = []  # one-cell lines that may make the indicator table's header
         self.aligned_header = False
         self.horizon = "annual"
@@ -506,6 +512,7 @@ class _TableReader:
     # --- rows --------------------------------------------------------------------------------
 
     def row(self, row: Row) -> None:
+        self.at += 1
         if self.first is None:
             self.first = row.cells[0]
         for note in row.notes:
@@ -562,8 +569,8 @@ class _TableReader:
         if not self.header_run:
             return False
         run, self.header_run = self.header_run, []
-        numbered = [_Piece(piece.text, Cell(piece.text, index, index + 1, piece.cell.place, piece.cell.no))
-                    for index, piece in enumerate(run)]
+        numbered = [_Piece(piece.text, Cell(piece.text, index, index + 1, piece.cell.place, piece.cell.no),
+                           cut=piece.cut) for index, piece in enumerate(run)]
         header = self._header(numbered)
         if header is not None:
             self._start_table(header, numbered, aligned=False)
@@ -574,12 +581,12 @@ class _TableReader:
 
     def _joined_label(self, pieces: list[_Piece], row: Row) -> list[_Piece] | None:
         """One-cell lines that together spell a label (年度 / 目标, 绩 / 效 / 指 / 标) are that label."""
-        if row.aligned or len(pieces) != 1 or len(pieces[0].key) > 4 or self.vocab.is_label(pieces[0].key):
+        words = [*self.vocab.labels, *self.vocab.headings, *self.vocab.tables, *self.vocab.columns, "绩效指标"]
+        if row.aligned or len(pieces) != 1 or len(pieces[0].key) > 4 or pieces[0].key in words:
             self._flush_run()
             return pieces
         self.label_run.append(pieces[0])
         joined = "".join(piece.key for piece in self.label_run)
-        words = [*self.vocab.labels, *self.vocab.headings, *self.vocab.tables, *self.vocab.columns, "绩效指标"]
         if joined in words and len(self.label_run) > 1:
             run, self.label_run = self.label_run, []
             label = _Piece(joined, run[0].cell)
@@ -634,7 +641,7 @@ class _TableReader:
         awaiting: list[tuple[str, _Piece]] = []  # labels of this row without a value yet
         has_label = any(self.vocab.fields(piece.key) for piece in pieces)
         for piece in pieces:
-            if piece.key in self.vocab.headings and not self._goals_label(piece):
+            if piece.key in self.vocab.headings and not self._goals_label(piece, pieces, pending):
                 role = self.vocab.headings[piece.key]
                 if role == "money" and piece.unit:
                     self.unit = piece.unit
@@ -658,16 +665,25 @@ class _TableReader:
             path, joiner = target
             if path == "money":
                 path = "budget.current_year"
-                self._label(path, piece)
+                self.labels.setdefault(path, piece)
                 self.reader.unsure(piece.cell, f"{self.where}.{path}",
                                    "金额写在资金标题旁，没有“年度资金总额”等标签，已按年度资金总额读入")
             self._add(path, piece, joiner)
         self.pending = [item for item in awaiting if item[0] not in ("money", None) and not self.values.get(item[0])]
 
-    def _goals_label(self, piece: _Piece) -> bool:
-        """A heading that is also a field's label (总体目标) is the label when the table prints no
-        other goal labels (中期目标, 年度目标) for it to head."""
-        return bool(self.vocab.fields(piece.key)) and not (self.goal_labels - {piece.key})
+    def _goals_label(self, piece: _Piece, pieces: list[_Piece], pending: list[tuple[str, _Piece]]) -> bool:
+        """Whether a heading that is also a field's label (总体目标) is the label: not when other goal
+        labels (中期目标, 年度目标) wait above for their values or are printed beside it; yes when its
+        value follows it; else not when such labels follow in the next two rows."""
+        if not self.vocab.fields(piece.key):
+            return False
+        goals = ("objectives", "annual_objectives")
+        if any(path in goals for path, _ in pending) or self.goal_labels[self.at] - {piece.key}:
+            return False
+        after = pieces[pieces.index(piece) + 1:]
+        if after and not self.vocab.is_label(after[0].key):
+            return True
+        return not set().union(*self.goal_labels[self.at + 1:self.at + 3]) - {piece.key}
 
     def _resolve(self, fields: tuple[str, ...], piece: _Piece, aligned: bool) -> str:
         """Which of the fields a shared label (其中：财政拨款, 其他资金) names: in a table, the one
@@ -991,7 +1007,7 @@ class _TableReader:
             elif spot.required:
                 self.reader.unsure(first, f"{self.where}.{spot.path}", f"本表没有找到“{spot.label}”")
             else:
-                optional.append(spot.label)
+                optional.append(spot.title)
         if optional:
             self.reader.unsure(first, self.where, f"本表没有{'、'.join(dict.fromkeys(optional))}（非必填）")
         if self.year is None:
@@ -1066,6 +1082,8 @@ class _TableReader:
             self.reader.unsure(cell, f"{self.where}.{path}", f"金额“{text}”不是数字，原样读入")
             return text
         said, rest = match.group(2), match.group(3)
+        if rest and len(_half(text).strip()) == len(text.strip()):  # the remark as printed (full-width kept)
+            rest = text.strip()[match.start(3):]
         unit = {"万元": "万元", "万": "万元", "元": "元"}.get(said or "", self.unit or self.money)
         if said or rest:
             note = f"金额“{text}”取数值{match.group(1)}{unit}"
