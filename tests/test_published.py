@@ -29,7 +29,7 @@ import pytest
 from tests.support import libreoffice as lo
 from tests.support.cli import run
 from tests.test_national import national_data
-from xlgoals import Filing, load_form, write_filing
+from xlgoals import Filing, write_filing
 from xlgoals.errors import InputFileError
 from xlgoals.inputs import import_source
 from xlgoals.textimport import parse_published_text

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -283,6 +283,7 @@ def read_grid(grid: Grid, *, source: str | None = None, form: str | Form | None 
     refusal is the line reader's. Raises :class:`InputFileError` (naming ``source``).
     """
     fit = choose_form(grid, form)
+    line_source = read_lines is not None
     if read_lines is None:
         def read_lines() -> ImportResult:
             lines = [SourceLine(" ".join(cell.text.replace("\n", " ") for cell in row.cells if cell.text.strip()))
@@ -291,11 +292,8 @@ def read_grid(grid: Grid, *, source: str | None = None, form: str | Form | None 
     if fit.form.id == LINE_FORM:
         return read_lines()
     if not fit.matched and form is None:
-        if len(fit.found) < 2:
-            shanghai = _fit(grid, load_form(LINE_FORM))
-            if shanghai.found:
-                return read_lines()
-            raise InputFileError(_refusal(fit), source)
+        if len(fit.found) < 2 and line_source:
+            return read_lines()  # no table of another form: the line reader says what the text is
         raise InputFileError(_refusal(fit), source)
     return _Reader(grid, fit.form, framework, source).read()
 
@@ -391,8 +389,8 @@ class _Reader:
             if title and self._opens(rows, index, vocab):
                 tables.append([row])
                 named = False
-            elif names and (not tables or named) and not (tables and len(tables[-1]) and self._just_titled(tables[-1], vocab)):
-                tables.append([row])
+            elif names and (not tables or named and not self._just_titled(tables[-1])):
+                tables.append([row])  # the next project's name, without a title of its own
                 named = True
             elif tables:
                 tables[-1].append(row)
@@ -404,7 +402,7 @@ class _Reader:
         return lead, cover, tables
 
     @staticmethod
-    def _just_titled(rows: list[Row], vocab: _Vocabulary) -> bool:
+    def _just_titled(rows: list[Row]) -> bool:
         """Whether the table open has only its title and year rows so far (its name comes next)."""
         return all(_TITLE.match(_key(row.cells[0].text)[0]) or _YEAR.match(_key(row.cells[0].text)[0])
                    or _MONEY_LINE.match(_key(row.cells[0].text)[0]) for row in rows)
@@ -475,7 +473,6 @@ class _Stream:
     levels: list[tuple[str, str, _Piece]] = field(default_factory=list)  # (level field, name, piece)
     name: list[_Piece] = field(default_factory=list)
     parts: dict[str, _Piece] = field(default_factory=dict)  # target / op / value / unit / weight
-    lines: set[int] = field(default_factory=set)
 
 
 class _TableReader:
@@ -492,7 +489,6 @@ class _TableReader:
         self.labels: dict[str, _Piece] = {}
         self.open: str | None = None  # the field the next value goes to
         self.pending: list[tuple[str, _Piece]] = []  # labels of the row above still without a value
-        self.row_pending: list[tuple[str, _Piece]] = []
         # a heading that is also a label (总体目标) is a heading when the table prints the labels under it
         goals = {"objectives", "annual_objectives"}
         self.goal_labels = [{key for key in row if set(vocab.fields(key)) & goals} for row in keys]
@@ -903,7 +899,6 @@ class _TableReader:
         if not rest:
             return
         tokens = [word for word, _ in rest]
-        stream.lines.add(piece.cell.no)
         if self.split:
             self._split_tokens(piece, rest)
             return
