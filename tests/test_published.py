@@ -470,11 +470,20 @@ def test_form_can_be_named_and_the_framework_follows_the_names(tmp_path):
     assert import_source(_write(tmp_path, national_2021))[0].framework == "national-2021"
 
 
-def test_shanghai_seed_still_reads_line_by_line():
-    from tests.conftest import read_seed
+def test_the_shanghai_seed_goes_line_by_line_through_the_form_choice(tmp_path):
+    """The seed, as a file, is recognised as the Shanghai form and read exactly as the line reader reads it."""
+    from tests.conftest import ROOT, read_seed
+    from tests.test_textimport import SEED_UNSURE
+    from xlgoals.textimport import import_text_file
 
-    result = parse_published_text(read_seed())
-    assert result.filing.form == "shanghai-2020" and len(result.filing.projects) == 5
+    text = read_seed()
+    path = tmp_path / "seed.txt"
+    path.write_text(text, encoding="utf-8")
+    result = import_text_file(path)
+    expected = Filing.model_validate_json((ROOT / "examples" / "shanghai-2020.json").read_text(encoding="utf-8"))
+    assert result.filing == expected and result.filing.form == "shanghai-2020"
+    assert [(u.line_no, u.field) for u in result.report.unsure] == SEED_UNSURE and result.report.unused == []
+    assert import_source(path)[1] == parse_published_text(text).report.messages()
 
 
 def test_a_table_of_no_known_form_names_the_missing_labels(tmp_path):

@@ -42,6 +42,11 @@ from .frameworks import Framework, builtin_ids, load_framework
 from .grid import Cell, Grid, Row
 from .layout import NOT_IMPORTED, Form, builtin_forms, cells_of, load_form
 from .model import Filing
+# The words a 指标性质 or 度量单位 cell may hold and how a wrapped name's line ends are the line
+# reader's (_NO_SIGN … _SIGN_TOKENS), declared once there.
+from .textimport import _NO_SIGN as _NATURES
+from .textimport import _OPEN_END, _PLACEHOLDER_UNITS
+from .textimport import _SIGN_TOKENS as _SIGNS
 from .textimport import (LINE_FORM, ImportReport, ImportResult, Kind, ReadField, SourceLine, Unsure, UnusedLine,
                          apply_cover, cover_or_page_line, parse_cover, parse_source_lines)
 from .values import canonical_amount, to_amount
@@ -62,10 +67,6 @@ _SIGNATURE = re.compile(r"^(?:填报人|填表人|审核人|单位负责人|负�
 _CHECKED, _UNCHECKED = "■☑√✓✔●◉▣☒", "□☐○◯"
 _MARK_TOKENS = re.compile(f"[{_CHECKED}{_UNCHECKED}]|[^{_CHECKED}{_UNCHECKED}\\s]+")
 _AMOUNT = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?)\s*(万元|万|元)?\s*(.*?)$", re.DOTALL)
-_SIGNS = frozenset({">=", "<=", "=", ">", "<", "≥", "≤", "≧", "≦", "==", "大于等于", "小于等于", "等于", "大于", "小于",
-                    "不低于", "不高于", "不少于", "不多于", "不超过", "不小于", "不大于"})
-_NATURES = frozenset({"定性", "定量"})
-_PLACEHOLDER_UNITS = frozenset({"无", "-", "—", "－", "/", "／", "--", "——"})
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?%?$")
 _ONE_LINE_KINDS = ("text", "choice", "date", "amount", "yesno", "title", "year")
 _MATCHED_SHARE = 0.5  # of a form's required labels a grid must hold to be read as that form
@@ -911,7 +912,7 @@ class _TableReader:
                                    f"三级指标名称含空格，已取行末“{tokens[-1]}”为指标值、“{name}”为名称")
             self._flush_stream()
             return
-        if len(tokens) == 1 and stream.name and not stream.name[-1].text.endswith(tuple("、，,；;（(《“‘")):
+        if len(tokens) == 1 and stream.name and not stream.name[-1].text.endswith(_OPEN_END):
             stream.parts["target"] = _Piece(tokens[0], piece.cell)
             self._flush_stream()
             return
