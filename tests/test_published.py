@@ -522,3 +522,33 @@ def test_cli_reads_a_web_page_with_form_option(tmp_path):
     from xlgoals import load_filing
 
     assert load_filing(out).projects[0].budget.current_year == Decimal("5600000")
+
+
+# --------------------------------------------------------------------------------------------
+# anything at all: a filing with a report whose places are in the grid, or one Chinese line
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from xlgoals.formreader import read_grid  # noqa: E402
+from xlgoals.grid import text_grid  # noqa: E402
+
+_WORDS = st.sampled_from(["项目名称", "主管部门", "实施单位", "项目属性", "项目期", "年度资金总额", "其中：财政拨款", "其他资金",
+                          "资金情况（万元）", "总体目标", "中期目标", "年度目标", "绩效指标", "一级指标", "二级指标", "三级指标",
+                          "指标值", "指标性质", "度量单位", "权重", "产出指标", "数量指标", "≥", "20", "万亩", "定性", "年度", "目标",
+                          "绩", "效", "项目支出绩效目标申报表", "（2024年度）", "注：", "填报人：", "新增项目■", "560万（含）", "\t", "|"])
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(st.lists(st.one_of(_WORDS, st.text(max_size=6)), max_size=6).map(" ".join), max_size=40))
+def test_any_text_reads_or_is_refused_in_one_line(lines):
+    text = "\n".join(lines)
+    grid = text_grid(text)
+    try:
+        result = read_grid(grid, source="fuzz.txt", read_lines=lambda: parse_published_text(text, source="fuzz.txt"))
+    except InputFileError as error:
+        assert "\n" not in str(error)
+        return
+    assert isinstance(result.filing, Filing)
+    numbers = {cell.no for row in grid.rows for cell in row.cells} | set(range(1, len(text.split("\n")) + 1))
+    for item in [*result.report.unused, *result.report.unsure]:
+        assert item.line_no in numbers
