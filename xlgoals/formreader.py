@@ -314,10 +314,9 @@ class _Reader:
             self.report.unsure.append(Unsure(number, "PDF", note))
         self.framework_ref = framework
 
-    def unused(self, piece: _Piece | Cell, text: str | None = None) -> None:
+    def unused(self, piece: _Piece | Cell) -> None:
         cell = piece.cell if isinstance(piece, _Piece) else piece
-        self.report.unused.append(UnusedLine(cell.no, text if text is not None else
-                                             (piece.text if isinstance(piece, _Piece) else cell.text)))
+        self.report.unused.append(UnusedLine(cell.no, piece.text))
 
     def unsure(self, cell: Cell, path: str, note: str) -> None:
         self.report.unsure.append(Unsure(cell.no, path, note))
@@ -815,8 +814,8 @@ class _TableReader:
         values: dict[str, list[_Piece]] = {}
         if row.aligned and self.aligned_header:
             for piece in pieces:
-                best = max(self.columns, key=lambda column: _span_overlap(column, piece.cell))
-                if _span_overlap(best, piece.cell) <= 0:
+                best = max(self.columns, key=lambda column: _overlap(column, piece.cell))
+                if _overlap(best, piece.cell) <= 0:
                     self.reader.unused(piece)
                     continue
                 values.setdefault(best.field, []).append(piece)
@@ -833,7 +832,7 @@ class _TableReader:
                     values.setdefault(name, []).append(_Piece(cell.text.strip(), cell))
         self._make_row({name: items for name, items in values.items()})
 
-    def _make_row(self, values: dict[str, list[_Piece]], wrapped: bool = False) -> None:
+    def _make_row(self, values: dict[str, list[_Piece]]) -> None:
         def text(name: str) -> str | None:
             items = values.get(name)
             return "".join(piece.text for piece in items).strip() if items else None
@@ -1104,9 +1103,6 @@ class _TableReader:
         return text
 
 
-def _overlap(a: Cell, b: Cell) -> float:
+def _overlap(a: Cell | _Column, b: Cell) -> float:
+    """How far two horizontal extents overlap (negative: the gap between them)."""
     return min(a.right, b.right) - max(a.left, b.left)
-
-
-def _span_overlap(column: _Column, cell: Cell) -> float:
-    return min(column.right, cell.right) - max(column.left, cell.left)
