@@ -129,19 +129,20 @@ def template(
 @app.command("import")
 @user_errors
 def import_(
-    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要导入的文件：已发布表格的 PDF 或其文本（.txt），或 .json、.xlsx")],
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要导入的文件：已发布的表格（.pdf、网页 .html/.htm、Word .docx、Excel .xls/.xlsx、文本 .txt），或本工具的 .json、.xlsx")],
     output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出文件")],
     framework: Annotated[str | None, typer.Option("--framework", metavar="框架", help="已发布表格使用的指标框架（默认：自动识别）")] = None,
+    form: Annotated[str | None, typer.Option("--form", metavar="表样", help="已发布表格的表样编号或自定义表样文件（默认：按栏目名称自动识别）")] = None,
     fmt: Annotated[ImportFormat, choice(ImportFormat, "--format", help="输出格式：xlsx 工作簿或 json")] = ImportFormat.xlsx,
     password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
 ) -> None:
-    """把已发布的绩效目标表（PDF 或其文本）或已有数据（.json、.xlsx）导入为模板工作簿（或 JSON）。"""
+    """把已发布的绩效目标表（PDF、网页、Word、Excel 或其文本）或已有数据（.json、.xlsx）导入为模板工作簿（或 JSON）。"""
     from .export import export_filing
     from .inputs import combine, import_source
     from .workbook.writer import write_filing
 
     inputs = _once(inputs)
-    imported = [import_source(path, framework=framework) for path in inputs]
+    imported = [import_source(path, framework=framework, form=form) for path in inputs]
     filing = combine([found for found, _ in imported], inputs)
     if fmt is ImportFormat.json:
         export_filing(filing, output, "json", inputs=tuple(inputs))
