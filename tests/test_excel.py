@@ -262,7 +262,7 @@ def test_merge_button_gives_the_clis_result(submitted, seed_workbook, tmp_path):
     """Same projects, events and findings as `xlgoals merge`; the message lists the CLI's lines; the result opens."""
     hashes = {path: digest(path) for path in submitted.iterdir()}
     cli = run("merge", str(submitted), "-o", str(tmp_path / "cli.xlsx"), "--report", str(tmp_path / "cli.json"))
-    assert cli.returncode == 0, cli.stderr
+    assert cli.returncode == 2, cli.stderr  # a file could not be read
     expected = json.loads((tmp_path / "cli.json").read_text(encoding="utf-8"))
     session = StandinExcel()
     book = session.open(seed_workbook)  # whatever workbook is active when the button is pressed
@@ -272,10 +272,13 @@ def test_merge_button_gives_the_clis_result(submitted, seed_workbook, tmp_path):
     assert opened == [str(seed_workbook.resolve()), str(target.with_suffix(".xlsx").resolve())]
     merged = load_filing(target.with_suffix(".xlsx"))
     assert len(merged.projects) == expected["projects"] == 6
-    events = [line for line in cli.stdout.splitlines() if ("未合并" in line or "都已保留" in line) and "│" not in line]
-    assert len(events) == len(expected["events"]) == 4
-    for line in events + [line for line in cli.stdout.splitlines() if line.startswith("校验：")]:
+    said = [line for line in cli.stdout.splitlines()  # the CLI's lines below its table of inputs
+            if not set(line) & set("│┃┏┗━─┡└╇┌") and not line.startswith(("输入文件", "已生成汇总填报"))]
+    assert len(said) == 5 and said[-1].startswith("校验：")
+    for line in said:
         assert line in message, line
+    [left_out] = [line for line in cli.stderr.splitlines() if line.startswith("注意：")]
+    assert left_out.split("；")[0] in message  # 2 个输入文件未合并（…），汇总填报不含它们的项目
     assert "合并了 3 个文件、3 个部门的 6 个项目" in message
     statuses = book.app.statuses
     assert statuses[-1] is False and "汇总各部门表格：已读取 6/6 个文件……" in statuses
@@ -357,3 +360,15 @@ def test_about_reports_the_versions_and_how_to_reinstall_an_older_addin(seed_wor
 def test_version_advice(addin, running, installed, said):
     advice = excel.version_advice(addin, running, installed)
     assert advice == said if said is None or said.endswith("。") else advice.startswith(said)
+
+
+def test_validate_on_a_blank_template_says_nothing_is_filled(tmp_path):
+    """The button shares the rules: a blank template is not 校验通过."""
+    from xlgoals import build_template
+
+    book = Book.from_file(build_template(tmp_path / "空白.xlsx", unit="上海市总工会", year=2021))
+    report = excel.validate(book)
+    assert report is not None and [f.code for f in report.findings] == ["filing-empty"]
+    assert book.app.alerts[-1][0].startswith("校验未通过：1 个强制性错误")
+    listed = book.sheet(layout.REPORT_SHEET).range((REPORT_HEADER_ROW + 1, 7)).value
+    assert listed == "filing-empty"

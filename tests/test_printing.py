@@ -138,3 +138,18 @@ def test_a_heading_never_ends_a_page():
     assert kept[0] == heading and heading not in plain
     table = page_breaks(heights, 199, repeat=(5, 6))
     assert len(table) > len(plain), "pages after the table's headings have room for them"
+
+
+def test_a_table_that_fits_a_page_is_not_split(tmp_path):
+    """The national form's 中期 table (heading, headers, ten rows) prints on one page."""
+    import openpyxl
+
+    from xlgoals import build_template
+
+    form = load_form("national-2015")
+    path = build_template(tmp_path / "national.xlsx", unit="某县", year=2024, projects=1, form="national-2015")
+    ws = openpyxl.load_workbook(path)["项目1"]
+    breaks = [brk.id + 1 for brk in ws.row_breaks.brk]  # the first row of each new page
+    assert breaks, "the sheet spans pages"
+    period = form.places()[0]
+    assert not [row for row in breaks if period.heading_row < row <= period.last_row], breaks

@@ -13,45 +13,27 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from .errors import XlgoalsError
+from . import __version__
+from .errors import Terminated, XlgoalsError
+from .usage import App, choice, run, whole
 
-def _chinese_help() -> None:
-    """typer prints its help's frame (Usage, Options, the --help line) in English; finance staff read Chinese."""
-    from typer import core as typer_core
-    from typer._click import core as click_core, formatting
-
-    words = {"Arguments": "参数", "Options": "选项", "Commands": "命令", "required": "必填",
-             "default: {default}": "默认：{default}"}
-    typer_core._ = lambda text: words.get(text, text)
-    write_usage = formatting.HelpFormatter.write_usage
-
-    def chinese_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
-        write_usage(self, prog, args, "用法：" if prefix is None else prefix)
-
-    get_help_option = click_core.Command.get_help_option
-
-    def chinese_help_option(self, ctx):
-        option = get_help_option(self, ctx)
-        if option is not None:
-            option.help = "显示本帮助并退出。"
-        return option
-
-    formatting.HelpFormatter.write_usage = chinese_usage
-    click_core.Command.get_help_option = chinese_help_option
-
-
-_chinese_help()
-app = typer.Typer(
-    name="xlgoals",
-    help="财政项目支出绩效目标表工具：生成模板、导入、校验、填充、合并、导出。",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+app = App(name="xlgoals", help="财政项目支出绩效目标表工具：生成模板、导入、校验、填充、合并、导出。")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        out.print(f"xlgoals {__version__}（Python {sys.version.split()[0]}）", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_show_version,
+                                          help="显示版本并退出。")] = False,
+) -> None:
+    """Options of ``xlgoals`` itself, before any command."""
 
 
 def user_errors(command: Callable) -> Callable:
@@ -63,11 +45,19 @@ def user_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except XlgoalsError as error:
             _stop(error)
-        except KeyboardInterrupt:
-            err.print("已取消。")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as interrupt:
+            raise typer.Exit(_interrupted(interrupt)) from None
 
     return run
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> int:
+    """Ctrl-C or a request to stop: one line, and the shell's exit code for the signal."""
+    if isinstance(interrupt, Terminated):
+        err.print("已中止（收到终止信号），未生成输出文件。")
+        return 128 + interrupt.signal_number
+    err.print("已取消。")
+    return 130
 
 
 def _stop(error: XlgoalsError) -> NoReturn:
@@ -115,13 +105,13 @@ class ImportFormat(str, Enum):
 @app.command()
 @user_errors
 def template(
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出的模板文件（.xlsx）")],
-    unit: Annotated[str, typer.Option("--unit", help="申报单位名称")],
-    year: Annotated[int, typer.Option("--year", min=2000, max=2100, help="预算年度")],
-    form: Annotated[str, typer.Option("--form", help="表样编号（shanghai-2020、national-2015、national-2015-yitihua）或自定义表样文件（.toml）")] = "shanghai-2020",
-    framework: Annotated[str | None, typer.Option("--framework", help="指标框架编号或自定义框架文件（.toml）；默认为表样指定的框架")] = None,
-    projects: Annotated[int, typer.Option("--projects", min=1, max=200, help="项目表数量")] = 5,
-    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出的模板文件（.xlsx）")],
+    unit: Annotated[str, typer.Option("--unit", metavar="名称", help="申报单位名称")],
+    year: Annotated[int, whole("--year", metavar="年度", low=2000, high=2100, help="预算年度")],
+    form: Annotated[str, typer.Option("--form", metavar="表样", help="表样编号（shanghai-2020、national-2015、national-2015-yitihua）或自定义表样文件（.toml）")] = "shanghai-2020",
+    framework: Annotated[str | None, typer.Option("--framework", metavar="框架", help="指标框架编号或自定义框架文件（.toml）；默认为表样指定的框架")] = None,
+    projects: Annotated[int, whole("--projects", metavar="数量", low=1, high=200, help="项目表数量")] = 5,
+    password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
 ) -> None:
     """生成受保护的绩效目标表模板（按所选表样）。"""
     from .frameworks import load_framework
@@ -139,19 +129,20 @@ def template(
 @app.command("import")
 @user_errors
 def import_(
-    inputs: Annotated[list[Path], typer.Argument(help="要导入的文件：已发布表格的 PDF 或其文本（.txt），或 .json、.xlsx")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
-    framework: Annotated[str | None, typer.Option("--framework", help="已发布表格使用的指标框架（默认：自动识别）")] = None,
-    fmt: Annotated[ImportFormat, typer.Option("--format", help="输出格式：xlsx 工作簿或 json")] = ImportFormat.xlsx,
-    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要导入的文件：已发布的表格（.pdf、网页 .html/.htm、Word .docx、Excel .xls/.xlsx、文本 .txt），或本工具的 .json、.xlsx")],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出文件")],
+    framework: Annotated[str | None, typer.Option("--framework", metavar="框架", help="已发布表格使用的指标框架（默认：自动识别）")] = None,
+    form: Annotated[str | None, typer.Option("--form", metavar="表样", help="已发布表格的表样编号或自定义表样文件（默认：按栏目名称自动识别）")] = None,
+    fmt: Annotated[ImportFormat, choice(ImportFormat, "--format", help="输出格式：xlsx 工作簿或 json")] = ImportFormat.xlsx,
+    password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
 ) -> None:
-    """把已发布的绩效目标表（PDF 或其文本）或已有数据（.json、.xlsx）导入为模板工作簿（或 JSON）。"""
+    """把已发布的绩效目标表（PDF、网页、Word、Excel 或其文本）或已有数据（.json、.xlsx）导入为模板工作簿（或 JSON）。"""
     from .export import export_filing
     from .inputs import combine, import_source
     from .workbook.writer import write_filing
 
     inputs = _once(inputs)
-    imported = [import_source(path, framework=framework) for path in inputs]
+    imported = [import_source(path, framework=framework, form=form) for path in inputs]
     filing = combine([found for found, _ in imported], inputs)
     if fmt is ImportFormat.json:
         export_filing(filing, output, "json", inputs=tuple(inputs))
@@ -168,10 +159,10 @@ def import_(
 @app.command()
 @user_errors
 def export(
-    source: Annotated[Path, typer.Argument(help="绩效目标表工作簿（.xlsx），或合并后的汇总填报")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="json：完整数据；csv：表格；parquet：供数据分析")] = ExportFormat.json,
-    table: Annotated[ExportTable | None, typer.Option("--table", help="导出汇总表或指标明细（csv、parquet）；不指定时 csv 为每个指标一行的完整表")] = None,
+    source: Annotated[Path, typer.Argument(metavar="文件", help="绩效目标表工作簿（.xlsx），或合并后的汇总填报")],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出文件")],
+    fmt: Annotated[ExportFormat, choice(ExportFormat, "--format", help="json：完整数据；csv：表格；parquet：供数据分析")] = ExportFormat.json,
+    table: Annotated[ExportTable | None, choice(ExportTable, "--table", help="导出汇总表或指标明细（csv、parquet）；不指定时 csv 为每个指标一行的完整表")] = None,
 ) -> None:
     """把工作簿导出为 JSON、CSV（带 BOM，可直接用 Excel 打开）或 Parquet。"""
     from .export import export_filing, export_table
@@ -197,52 +188,60 @@ def export(
 
 @app.command()
 def validate(
-    inputs: Annotated[list[Path], typer.Argument(help="要校验的工作簿（.xlsx）或 JSON")],
-    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）")] = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="text：表格；json：结构化结果")] = ReportFormat.text,
-    annotate: Annotated[Path | None, typer.Option("--annotate", help="另存一份标注了问题单元格的工作簿")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="把结果写入文件（默认输出到屏幕）")] = None,
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要校验的工作簿（.xlsx）或 JSON，或存放工作簿的文件夹")],
+    rules: Annotated[Path | None, typer.Option("--rules", metavar="文件", help="规则设置文件（.toml）")] = None,
+    fmt: Annotated[ReportFormat, choice(ReportFormat, "--format", help="text：表格；json：结构化结果")] = ReportFormat.text,
+    annotate: Annotated[Path | None, typer.Option("--annotate", metavar="文件", help="另存一份标注了问题单元格的工作簿")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", metavar="文件", help="把结果写入文件（默认输出到屏幕）")] = None,
 ) -> None:
     """校验绩效目标表：列出每个问题及其单元格。退出码：0 无错误，1 有强制性错误，2 文件无法读取。"""
     from .errors import InputFileError
-    from .fileio import atomic_output
+    from .merge import collect_inputs
+    from .outputs import atomic_output, outputs
     from .rules import Report, load_settings, validate as run_validate
 
+    report, unreadable, files = Report(), 0, []
+    for path in inputs:  # a folder: every workbook in it, as merge reads it
+        found = collect_inputs([path]) if path.is_dir() else [path]
+        if not found:
+            err.print(f"错误：{path}：文件夹中没有工作簿（.xlsx、.xlsm）。", markup=False, soft_wrap=True)
+            unreadable += 1
+        files += found
     try:
         settings = load_settings(rules) if rules else None
-        if annotate is not None and len(inputs) != 1:
+        if annotate is not None and len(files) > 1:
             raise InputFileError("--annotate 一次只能用于一个文件，请逐个校验。", annotate)
     except XlgoalsError as error:
         _stop(error)
-    report, unreadable = Report(), 0
-    for path in _once(inputs):
-        try:
-            single = run_validate(path, settings)
-        except XlgoalsError as error:
-            err.print(f"错误：{error}", markup=False, soft_wrap=True)
-            unreadable += 1
-            continue
-        report.findings += single.findings
-        report.files += single.files
-        if annotate is not None:
-            from .workbook.annotate import annotate_workbook
+    try:
+        with outputs():  # the annotated copy and the report file: both, or neither
+            for path in _once(files):
+                try:
+                    single = run_validate(path, settings)
+                except XlgoalsError as error:
+                    err.print(f"错误：{error}", markup=False, soft_wrap=True)
+                    unreadable += 1
+                    continue
+                report.findings += single.findings
+                report.files += single.files
+                if annotate is not None:
+                    from .workbook.annotate import annotate_workbook
 
-            try:
-                annotate_workbook(path, single, annotate)
-            except XlgoalsError as error:
-                _stop(error)
+                    annotate_workbook(path, single, annotate)
+            if output is not None:
+                if fmt is ReportFormat.json:
+                    text = report.to_json()
+                else:
+                    buffer = Console(file=io.StringIO(), width=160, color_system=None, soft_wrap=True)
+                    report.render(buffer)
+                    text = buffer.file.getvalue()
+                with atomic_output(output, inputs=(*inputs, *files)) as temp:
+                    temp.write_text(text, encoding="utf-8")
+    except XlgoalsError as error:
+        _stop(error)
+    except KeyboardInterrupt as interrupt:
+        raise typer.Exit(_interrupted(interrupt)) from None
     if output is not None:
-        if fmt is ReportFormat.json:
-            text = report.to_json()
-        else:
-            buffer = Console(file=io.StringIO(), width=160, color_system=None, soft_wrap=True)
-            report.render(buffer)
-            text = buffer.file.getvalue()
-        try:
-            with atomic_output(output, inputs=tuple(inputs)) as temp:
-                temp.write_text(text, encoding="utf-8")
-        except XlgoalsError as error:
-            _stop(error)
         if fmt is ReportFormat.text:
             out.print(f"{report.summary()} 结果已写入：{output}")
     elif fmt is ReportFormat.json:
@@ -263,96 +262,104 @@ class SignStyleOption(str, Enum):
 @app.command()
 @user_errors
 def fill(
-    source: Annotated[Path, typer.Argument(help="要填充的绩效目标表工作簿（.xlsx）")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出的工作簿（不会覆盖原文件）")],
-    last_year: Annotated[Path | None, typer.Option("--from", help="上年的绩效目标表（.xlsx、.json，或历年数据库 .db）")] = None,
-    executed: Annotated[Path | None, typer.Option("--executed", help="上年执行数（CSV 或 xlsx：项目名称、执行数）")] = None,
+    source: Annotated[Path, typer.Argument(metavar="文件", help="要填充的绩效目标表工作簿（.xlsx）")],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出的工作簿（不会覆盖原文件）")],
+    last_year: Annotated[Path | None, typer.Option("--from", metavar="文件", help="上年的绩效目标表（.xlsx、.json，或历年数据库 .db）")] = None,
+    executed: Annotated[Path | None, typer.Option("--executed", metavar="文件", help="上年执行数（CSV 或 xlsx：项目名称、执行数）")] = None,
     normalise: Annotated[bool, typer.Option("--normalise", help="统一指标目标值的写法")] = False,
-    sign_style: Annotated[SignStyleOption, typer.Option("--sign-style", help="统一写法时的比较符号：ascii 为 >=，symbol 为 ≥")] = SignStyleOption.ascii,
-    report_path: Annotated[Path | None, typer.Option("--report", help="把填充报告另存为 JSON")] = None,
-    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
+    sign_style: Annotated[SignStyleOption, choice(SignStyleOption, "--sign-style", help="统一写法时的比较符号：ascii 为 >=，symbol 为 ≥")] = SignStyleOption.ascii,
+    report_path: Annotated[Path | None, typer.Option("--report", metavar="文件", help="把填充报告另存为 JSON")] = None,
+    password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
 ) -> None:
     """补充标准指标和一级/二级目标，沿用上年数据；列出每处改动和未能填充的地方。"""
-    from .fileio import atomic_output, check_output
     from .fill import fill_workbook
+    from .outputs import atomic_output, check_output, outputs
 
     inputs = tuple(path for path in (source, last_year, executed) if path is not None)
     check_output(output, inputs=inputs)
     if report_path is not None:
         check_output(report_path, inputs=(*inputs, output))
-    report, cells = fill_workbook(source, output, last_year=last_year, executed=executed, normalise=normalise,
-                                  sign_style=sign_style.value, password=password)
-    if report_path is not None:
-        with atomic_output(report_path, inputs=(*inputs, output)) as temp:
-            temp.write_text(report.to_json(cells), encoding="utf-8")
+    with outputs():  # the workbook and its report: both, or neither
+        report, cells = fill_workbook(source, output, last_year=last_year, executed=executed, normalise=normalise,
+                                      sign_style=sign_style.value, password=password)
+        if report_path is not None:
+            with atomic_output(report_path, inputs=(*inputs, output)) as temp:
+                temp.write_text(report.to_json(cells), encoding="utf-8")
     _render_fill_report(report, cells)
     out.print(f"{report.summary()}已写入：{output}")
 
 
 def _render_fill_report(report, cells) -> None:
-    from rich.table import Table
+    from .terminal import add_row, table
 
     if report.changes:
-        table = Table(title="已填充", title_justify="left")
-        for name in ("工作表", "单元格", "原值", "新值", "说明"):
-            table.add_column(name, overflow="fold")
+        drawn = table("已填充", ("工作表", "单元格", "原值", "新值", "说明"), whole=("单元格",))
         for change in report.changes:
             sheet, cell = cells.get((change.project, change.field), (change.project, change.field))
-            table.add_row(sheet or "", cell or change.field, "" if change.before is None else str(change.before),
-                          str(change.after), change.reason + ("（请核对）" if change.review else ""))
-        out.print(table)
+            add_row(drawn, sheet or "", cell or change.field, "" if change.before is None else str(change.before),
+                    str(change.after), change.reason + ("（请核对）" if change.review else ""))
+        out.print(drawn)
     if report.skipped:
-        table = Table(title="未填充（需要人工判断）", title_justify="left")
-        for name in ("项目", "字段", "原因"):
-            table.add_column(name, overflow="fold")
+        drawn = table("未填充（需要人工判断）", ("项目", "字段", "原因"))
         for skipped in report.skipped:
-            table.add_row(skipped.project or "", skipped.field, skipped.reason)
-        out.print(table)
+            add_row(drawn, skipped.project or "", skipped.field, skipped.reason)
+        out.print(drawn)
 
 
 @app.command()
 @user_errors
 def merge(
-    inputs: Annotated[list[Path], typer.Argument(help="各部门提交的工作簿，或存放它们的文件夹")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="汇总后的填报工作簿（.xlsx）")],
-    report_path: Annotated[Path | None, typer.Option("--report", help="把合并报告另存为 JSON")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="并行读取的进程数（默认：CPU 核数）")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="有任何强制性错误时不生成汇总文件，退出码 1")] = False,
-    unit: Annotated[str | None, typer.Option("--unit", help="填报单位（默认：多数文件的单位）")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="预算年度（默认：多数文件的年度）")] = None,
-    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）")] = None,
-    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
-    archive: Annotated[Path | None, typer.Option("--archive", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="各部门提交的工作簿，或存放它们的文件夹")],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="汇总后的填报工作簿（.xlsx）")],
+    report_path: Annotated[Path | None, typer.Option("--report", metavar="文件", help="把合并报告另存为 JSON")] = None,
+    jobs: Annotated[int | None, whole("--jobs", metavar="进程数", low=1, help="并行读取的进程数，默认为 CPU 核数")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="有任何强制性错误（含未合并的文件）时不生成汇总文件，退出码 1")] = False,
+    unit: Annotated[str | None, typer.Option("--unit", metavar="名称", help="填报单位（默认：多数文件的单位）")] = None,
+    year: Annotated[int | None, whole("--year", metavar="年度", low=2000, high=2100, help="预算年度，默认为多数文件的年度")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", metavar="文件", help="规则设置文件（.toml）")] = None,
+    password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
+    archive: Annotated[Path | None, typer.Option("--archive", metavar="文件", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
 ) -> None:
-    """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。"""
-    from .fileio import atomic_output, check_output
+    """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。退出码：0 全部合并，1 有文件未合并（其他单位或年度、没有填写项目），2 有文件无法读取。"""
+    from .archive import archive_filing, check_archive
     from .merge import collect_inputs, merge as run_merge
+    from .outputs import atomic_output, check_output, outputs
     from .rules import load_settings
     from .workbook.summary import write_merged
+    from .workbook.writer import check_workbook_name
 
+    check_workbook_name(output)
     settings = load_settings(rules) if rules else None
     sources = [path for path in collect_inputs(inputs) if path.resolve() != output.resolve()]
-    outputs = [check_output(output)]  # replacing an input is refused by run_merge, which knows earlier filings
+    written = [check_output(output)]  # replacing an input is refused by run_merge, which knows earlier filings
     for extra in (report_path, archive):
         if extra is not None:
-            outputs.append(check_output(extra, inputs=(*sources, *outputs)))
+            written.append(check_output(extra, inputs=(*sources, *written)))
+    if archive is not None:
+        check_archive(archive)  # before the long part: a file that is no archive is refused now
     with _progress("读取并校验") as advance:
         result = run_merge(inputs, unit=unit, year=year, rules=settings, jobs=jobs, progress=advance,
                            exclude=output)
-    if report_path is not None:
-        with atomic_output(report_path, inputs=tuple(sources)) as temp:
-            temp.write_text(result.to_json(), encoding="utf-8")
+    refused = strict and result.errors
+    with outputs():  # the workbook, its report and the archive: all of them, or none
+        if report_path is not None:
+            with atomic_output(report_path, inputs=tuple(sources)) as temp:
+                temp.write_text(result.to_json(), encoding="utf-8")
+        if not refused:
+            write_merged(result, output, password=password, inputs=tuple(sources))
+            if archive is not None:
+                stored = archive_filing(archive, result.filing, source=str(output))
     _render_merge(result)
-    if strict and result.errors:
+    if refused:
         err.print(f"错误：有 {result.errors} 个强制性问题，按 --strict 未生成汇总文件。", markup=False)
         raise typer.Exit(1)
-    write_merged(result, output, password=password, inputs=tuple(sources))
     out.print(f"已生成汇总填报：{output}（{len(result.filing.projects)} 个项目）")
     if archive is not None:
-        from .archive import archive_filing
-
-        stored = archive_filing(archive, result.filing, source=str(output))
         out.print(f"已存入历年数据库：{archive}（{result.filing.unit} {result.filing.year}年度，{stored} 个项目）")
+    left_out = result.not_merged()
+    if left_out:  # the merged filing lacks these inputs: said last, and the exit code says it too
+        err.print(f"注意：{result.not_merged_line()}；原因见上面的“输入文件”表。", markup=False, soft_wrap=True)
+        raise typer.Exit(2 if "unreadable" in left_out else 1)
 
 
 def _progress(label: str):
@@ -374,26 +381,24 @@ def _progress(label: str):
 
 
 def _render_merge(result) -> None:
-    from rich.markup import escape
-    from rich.table import Table
+    from .terminal import add_row, table
 
-    table = Table(title="输入文件", title_justify="left")
-    for name in ("文件", "部门", "项目数", "状态"):
-        table.add_column(name, overflow="fold")
+    drawn = table("输入文件", ("文件", "部门", "项目数", "状态"), whole=("项目数",))
     for submission in result.submissions:
         status = submission.status + (f"：{submission.error}" if submission.error else "")
-        table.add_row(Path(submission.path).name, submission.department, str(submission.projects), status)
-    out.print(table)
-    for event in result.events:
-        style = "red" if event.severity == "error" else "yellow"
-        out.print(f"[{style}]{escape(event.where)}[/] {escape(event.text)}")
+        add_row(drawn, Path(submission.path).name, submission.department, str(submission.projects), status)
+    out.print(drawn)
+    from rich.text import Text
+
+    for subject, text, severity in result.event_lines():
+        out.print(Text.assemble((subject, "red" if severity == "error" else "yellow"), " ", text))
     out.print(result.findings_line(), markup=False)
 
 
 @app.command("rules")
 @user_errors
 def rules_(
-    fmt: Annotated[CatalogueFormat, typer.Option("--format", help="text、json 或 markdown")] = CatalogueFormat.text,
+    fmt: Annotated[CatalogueFormat, choice(CatalogueFormat, "--format", help="text、json 或 markdown")] = CatalogueFormat.text,
 ) -> None:
     """列出全部校验规则：代码、名称、级别和含义。"""
     from .rules.catalogue_doc import catalogue_json, catalogue_markdown, render_catalogue
@@ -406,14 +411,7 @@ def rules_(
         render_catalogue(out)
 
 
-addin_app = typer.Typer(
-    name="addin",
-    help="Excel 加载项：生成 xlgoals.xlam，安装后 Excel 中出现“绩效目标”选项卡。",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+addin_app = App(name="addin", help="Excel 加载项：生成 xlgoals.xlam，安装后 Excel 中出现“绩效目标”选项卡。")
 app.add_typer(addin_app)
 
 
@@ -425,7 +423,7 @@ class AddinPlatform(str, Enum):
 @addin_app.command("build")
 @user_errors
 def addin_build(
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出的加载项文件（.xlam）")] = Path("xlgoals.xlam"),
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出的加载项文件（.xlam）")] = Path("xlgoals.xlam"),
     with_excel: Annotated[bool, typer.Option("--with-excel", help="在装有 Excel 的 Windows 上由 Excel 本身生成（通过 COM 导入 VBA 模块）")] = False,
 ) -> None:
     """生成 Excel 加载项 xlgoals.xlam：“绩效目标”功能区选项卡和调用 xlgoals 的 VBA。"""
@@ -442,7 +440,7 @@ def addin_build(
 @user_errors
 def addin_install(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出安装步骤，不做任何改动")] = False,
-    platform: Annotated[AddinPlatform | None, typer.Option("--platform", help="目标系统（默认：本机）；不是本机时只能与 --dry-run 一起使用")] = None,
+    platform: Annotated[AddinPlatform | None, choice(AddinPlatform, "--platform", help="目标系统（默认：本机）；不是本机时只能与 --dry-run 一起使用")] = None,
 ) -> None:
     """把加载项装到 Excel 启动时自动打开的文件夹，并设置用当前的 Python 运行。"""
     from .addin.install import excel_startup, plan, target_platform
@@ -475,28 +473,7 @@ def addin_selftest(
 
 def main() -> None:
     """Entry point of the ``xlgoals`` script: usage mistakes are reported in Chinese too."""
-    try:  # typer ≥ 0.26 vendors click; older releases depend on it
-        from typer._click import exceptions as click_errors
-    except ImportError:
-        from click import exceptions as click_errors
+    from .outputs import stop_on_termination
 
-    try:
-        code = app(standalone_mode=False)
-    except click_errors.NoSuchOption as error:
-        code = _usage(f"没有选项 {error.option_name}")
-    except click_errors.MissingParameter as error:
-        names = "、".join(error.param.opts) if error.param is not None and error.param.opts else "必填参数"
-        code = _usage(f"缺少 {names}")
-    except click_errors.BadParameter as error:
-        name = "、".join(error.param.opts) if error.param is not None and error.param.opts else "参数"
-        code = _usage(f"{name} 的值无效，请检查输入")
-    except click_errors.UsageError as error:
-        code = _usage(f"命令用法有误（{error.message}）")
-    except (KeyboardInterrupt, typer.Abort):
-        code = 130
-    sys.exit(code if isinstance(code, int) else 0)
-
-
-def _usage(message: str) -> int:
-    err.print(f"错误：{message}。用 xlgoals --help 查看用法。", markup=False, soft_wrap=True)
-    return 2
+    stop_on_termination()
+    sys.exit(run(app, err))

@@ -247,20 +247,23 @@ _LISTED = 15  # events a message box lists; all of them are below 汇总表 in t
 
 
 def _merge_message(result: MergeResult, target: Path) -> str:
+    """What the CLI prints, in a message box: what went in, each event, what was left out, the findings."""
     merged = [s for s in result.submissions if s.status == "已合并"]
     departments = list(dict.fromkeys(result.departments))
     lines = [f"已生成汇总填报：{target}",
              f"合并了 {len(merged)} 个文件、{len(departments)} 个部门的 {len(result.filing.projects)} 个项目"
              f"（{'、'.join(departments[:_LISTED])}{' 等' if len(departments) > _LISTED else ''}）。"]
-    if result.events:
-        lines += ["", f"未合并或需要注意的 {len(result.events)} 项：", *_event_lines(result)]
-    return "\n".join([*lines, "", result.findings_line()])
+    events = _event_lines(result)
+    if events:
+        lines += ["", "需要注意：", *events]
+    left_out = result.not_merged_line()
+    return "\n".join([*lines, "", *([f"注意：{left_out}。"] if left_out else []), result.findings_line()])
 
 
 def _event_lines(result: MergeResult) -> list[str]:
-    lines = [f"{event.where} {event.text}" for event in result.events[:_LISTED]]
-    if len(result.events) > _LISTED:
-        lines.append(f"……另有 {len(result.events) - _LISTED} 项，见汇总文件“{layout.SUMMARY_SHEET}”表下方。")
+    lines = [f"{subject} {text}" for subject, text, _ in result.event_lines()]
+    if len(lines) > _LISTED:
+        lines[_LISTED:] = [f"……另有 {len(lines) - _LISTED} 项，见汇总文件“{layout.SUMMARY_SHEET}”表下方。"]
     return lines
 
 
@@ -487,9 +490,13 @@ def _action(book: Any, name: str) -> Iterator[None]:
         _alert(app, error.message if isinstance(error, RibbonError) else str(error), name, mode="critical")
     except Exception:  # a bug of ours: say where the details are, keep Excel usable
         log = Path(tempfile.gettempdir()) / "xlgoals-error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
+        try:
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f"详情已记录在 {log}，请把该文件发给技术支持。"
+        except OSError:  # a full disk, say: the message box still comes
+            where = f"详情无法记录（{log} 写不进去，可能磁盘已满），请截图此提示发给技术支持。"
         app.screen_updating = updating
-        _alert(app, f"“{name}”出现意外错误，详情已记录在 {log}，请把该文件发给技术支持。", name, mode="critical")
+        _alert(app, f"“{name}”出现意外错误，{where}", name, mode="critical")
     finally:
         app.screen_updating = updating
 

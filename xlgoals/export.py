@@ -11,9 +11,10 @@ from pathlib import Path
 
 from . import layout
 from .errors import OutputFileError
-from .fileio import atomic_output
+from .outputs import atomic_output
 from .layout import HORIZON_LABELS
 from .model import Filing, Project, value_at
+from .values import amount_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -68,7 +69,7 @@ def csv_rows(filing: Filing) -> Iterator[list[object]]:
 
 DETAIL_TABLE = layout.DETAIL_SHEET
 SUMMARY_TABLE = layout.SUMMARY_SHEET
-TARGET_KINDS = {"quantitative": "定量", "qualitative": "定性", "unparsed": "无法识别"}
+TARGET_KINDS = {"quantitative": "定量", "qualitative": "定性", "time": "时间", "unparsed": "无法识别"}
 
 
 def detail_columns(filing: Filing) -> tuple[str, ...]:
@@ -215,6 +216,8 @@ def _csv_cell(value: object) -> object:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        return amount_text(value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

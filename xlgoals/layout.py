@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputFileError
-from .values import canonical_amount, to_amount
+from .values import amount_text, canonical_amount, to_amount
 
 TEMPLATE_VERSION = "1"
 FORMS_DIR = Path(__file__).parent / "forms"
@@ -61,6 +61,11 @@ PROJECT_PATHS: tuple[str, ...] = (
 IndicatorField = Literal["level1", "level2", "level3", "target", "target.op", "target.value", "target.unit",
                          "weight", "standard"]
 TARGET_PARTS = ("target.op", "target.value", "target.unit")
+# What ``[label_variants]`` may name: a field, a column of the indicator table (its header as
+# published copies print it), or a column published copies print and the model does not hold.
+NOT_IMPORTED = "indicators.not_imported"
+VARIANT_KEYS: tuple[str, ...] = (*PROJECT_PATHS, *(f"indicators.{name}" for name in IndicatorField.__args__),
+                                 NOT_IMPORTED)
 NATURE_WORDS = ("定量", "定性")  # what a 指标性质 column may say instead of a sign
 
 # Cover sheet 填报说明: the filing's header; department, contact and phone are inputs.
@@ -148,6 +153,7 @@ class Heading(_Data):
     text: str
     role: Literal["section", "label", "section_left"] = "section"
     height: float | None = 22
+    variants: tuple[str, ...] = ()  # how published copies print it (for the importer)
 
     @field_validator("range")
     @classmethod
@@ -249,6 +255,14 @@ class Form(_Data):
     @classmethod
     def _check_ranges(cls, value: str) -> str:
         return _range(value)
+
+    @field_validator("label_variants")
+    @classmethod
+    def _check_variants(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        unknown = [key for key in value if key not in VARIANT_KEYS]
+        if unknown:
+            raise ValueError(f"label_variants 中的“{'、'.join(unknown)}”不是字段或指标表的列")
+        return value
 
     @field_validator("title", "name")
     @classmethod
@@ -417,7 +431,7 @@ class Form(_Data):
     def money(self, yuan: Decimal) -> str:
         """An amount as this form prints it: 12,365,000 元 or 1,236.5 万元."""
         value = yuan.scaleb(-4) if self.money_unit == "万元" else yuan
-        return f"{format_amount(value)} {self.money_unit}"
+        return f"{amount_text(value, grouped=True)} {self.money_unit}"
 
     def to_cell_amount(self, yuan: Any) -> Any:
         """A model amount (yuan) as the cell shows it: exact, in the form's unit."""
@@ -494,11 +508,6 @@ def table_path(horizon: str) -> str:
 
 def table_paths(places: dict[str, TablePlace]) -> dict[str, str]:
     return {table_path(horizon): f"A{place.header_row}" for horizon, place in places.items()}
-
-
-def format_amount(value: Decimal) -> str:
-    """9000000 → 9,000,000; 1234.50 → 1,234.5."""
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
 # --- overlap check ---------------------------------------------------------------------------

@@ -1,14 +1,17 @@
 """The merger: departmental workbooks → the unit's consolidated filing, and an account of every decision.
 
 Inputs are read and checked in parallel (one process per core), nothing is dropped in silence:
-every unreadable file, file of another unit or year, superseded resubmission and project sent
-by two departments becomes a :class:`MergeEvent` in the report.
+every unreadable or empty file, file of another unit or year, superseded resubmission, second
+copy of the same file and project sent by several departments becomes a :class:`MergeEvent` in
+the report. Departments and files are ordered as people count (第2部门 before 第10部门).
 """
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -43,21 +46,21 @@ class Submission:
 class MergeEvent:
     """A decision the merge took that the finance office must know about."""
 
-    kind: str  # unreadable | skipped-merged | other-unit | other-year | other-form | superseded | duplicate-project | repeated-input
-    file: str
+    kind: str  # NOT_MERGED's kinds | skipped-merged | superseded | identical | duplicate-project | repeated-input
+    file: str  # the input file it is about
     project: str | None
     action: str  # Chinese: what was done
     severity: str = "error"
 
-    @property
-    def where(self) -> str:
-        """The file's name; a project sent by two departments names the departments instead."""
-        return self.file if self.kind == "duplicate-project" else Path(self.file).name
 
-    @property
-    def text(self) -> str:
-        """What was done, after :attr:`where`: the CLI's line and the ribbon's message say the same."""
-        return (f"“{self.project}” " if self.project else "") + self.action
+# Why an input was not merged, for the kinds of event that leave a submission out.
+NOT_MERGED = {"unreadable": "无法读取", "empty": "没有填写项目", "other-unit": "单位不符", "other-year": "年度不符",
+              "other-form": "表样不符", "other-framework": "指标框架不符"}
+
+
+def natural(text: str) -> tuple:
+    """Order as people count: 第2部门 before 第10部门 (runs of digits compare as numbers)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
 
 
 @dataclass
@@ -72,10 +75,37 @@ class MergeResult:
     def errors(self) -> int:
         return sum(f.severity == "error" for f in self.findings) + sum(e.severity == "error" for e in self.events)
 
+    def not_merged(self) -> Counter[str]:
+        """How many inputs were left out, by reason (NOT_MERGED's kinds)."""
+        return Counter(event.kind for event in self.events if event.kind in NOT_MERGED)
+
+    # What the CLI prints and the ribbon's message box says, worded once.
+    def event_lines(self) -> list[tuple[str, str, str]]:
+        """Each event as (what it concerns, what was done, severity); a project that several
+        departments sent is one line, however many departments sent it."""
+        lines, said = [], set()
+        for event in self.events:
+            if event.kind == "duplicate-project":
+                if (event.project, event.action) not in said:
+                    said.add((event.project, event.action))
+                    lines.append((f"“{event.project}”", event.action, event.severity))
+                continue
+            subject = f"“{event.project}” " if event.project else ""
+            lines.append((Path(event.file).name, subject + event.action, event.severity))
+        return lines
+
     def findings_line(self) -> str:
         errors = sum(f.severity == "error" for f in self.findings)
         return (f"校验：{errors} 个强制性错误，{len(self.findings) - errors} 个提示性问题"
                 f"（详见汇总文件的“{layout.REPORT_SHEET}”表）。")
+
+    def not_merged_line(self) -> str | None:
+        """How many inputs the merged filing lacks, and why (None: it has them all)."""
+        left_out = self.not_merged()
+        if not left_out:
+            return None
+        reasons = "，".join(f"{label} {left_out[kind]} 个" for kind, label in NOT_MERGED.items() if left_out[kind])
+        return f"{sum(left_out.values())} 个输入文件未合并（{reasons}），汇总填报不含它们的项目"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,7 +114,7 @@ class MergeResult:
             "projects": len(self.filing.projects),
             "stats": {"errors": sum(f.severity == "error" for f in self.findings),
                       "warnings": sum(f.severity == "warning" for f in self.findings),
-                      "events": len(self.events)},
+                      "events": len(self.events), "not_merged": sum(self.not_merged().values())},
             "inputs": [{"file": s.path, "department": s.department, "status": s.status, "projects": s.projects,
                         "error": s.error} for s in self.submissions],
             "events": [{"kind": e.kind, "file": e.file, "project": e.project, "action": e.action,
@@ -101,8 +131,8 @@ def collect_inputs(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES
-                            and p.is_file() and not p.name.startswith("~$"))
+            found += sorted((p for p in path.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES
+                             and p.is_file() and not p.name.startswith("~$")), key=lambda p: natural(str(p)))
         else:
             found.append(path)
     unique: dict[str, Path] = {}
@@ -186,7 +216,11 @@ def merge(
     accepted: list[Submission] = []
     for submission in readable:
         filing = submission.filing
-        if filing.resolved_form() != form:
+        if not filing.projects:
+            submission.status = "未合并"
+            events.append(MergeEvent("empty", submission.path, None,
+                                     "未合并：没有填写任何项目（项目表都是空白的），请部门填写后重新提交。"))
+        elif filing.resolved_form() != form:
             submission.status = "未合并"
             events.append(MergeEvent("other-form", submission.path, None,
                                      f"未合并：表样是“{filing.resolved_form().name}”，本次汇总的是“{form.name}”；"
@@ -201,11 +235,14 @@ def merge(
                                      f"未合并：年度是 {filing.year}，不是 {year}。"))
         elif filing.resolved_framework() != framework:
             submission.status = "未合并"
-            events.append(MergeEvent("other-unit", submission.path, None,
+            events.append(MergeEvent("other-framework", submission.path, None,
                                      f"未合并：指标框架是“{filing.framework}”，不是“{framework.id}”。"))
         else:
             accepted.append(submission)
-    accepted = _latest_per_department(accepted, events)
+    if not accepted:
+        reasons = "；".join(f"{Path(e.file).name}：{NOT_MERGED[e.kind]}" for e in events if e.kind in NOT_MERGED)
+        raise InputFileError(f"没有可合并的项目，{len(submissions)} 个输入文件都未合并（{reasons}）。")
+    accepted = _latest_per_department(_once_each(accepted, events), events)
     merged, departments = _combine(accepted, unit, year, form, framework, events)
     findings = check_filing(merged, rules)
     return MergeResult(merged, departments, submissions, events, findings)
@@ -222,10 +259,14 @@ def _read_all(inputs: list[Path], jobs: int | None,
                 progress(len(results), len(inputs))
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for submission in pool.map(read_submission, inputs, chunksize=max(1, len(inputs) // (jobs * 4))):
-            results.append(submission)
-            if progress:
-                progress(len(results), len(inputs))
+        try:
+            for submission in pool.map(read_submission, inputs, chunksize=max(1, len(inputs) // (jobs * 4))):
+                results.append(submission)
+                if progress:
+                    progress(len(results), len(inputs))
+        except BaseException:  # Ctrl-C or SIGTERM to this process alone: the files not started stay unread
+            pool.shutdown(cancel_futures=True)
+            raise
     return results
 
 
@@ -239,6 +280,37 @@ def _target(readable: list[Submission], unit: str | None, year: int | None):
     framework_id = Counter(filing.framework for filing in chosen).most_common(1)[0][0]
     first = next(filing for filing in chosen if filing.framework == framework_id)
     return unit, year, first.resolved_form(), first.resolved_framework()
+
+
+def _once_each(accepted: list[Submission], events: list[MergeEvent]) -> list[Submission]:
+    """Byte-identical files (one file saved under two names) are one submission: the newest copy is kept."""
+    kept: dict[int, list[Submission]] = defaultdict(list)  # size → the copies kept of that size
+    dropped: set[int] = set()
+    for submission in sorted(accepted, key=lambda s: (-s.modified, natural(s.path))):
+        size = _size(submission.path)
+        same = next((k for k in kept[size] if size >= 0 and _same_bytes(k.path, submission.path)), None)
+        if same is None:
+            kept[size].append(submission)
+            continue
+        submission.status = "与其他文件相同"
+        dropped.add(id(submission))
+        events.append(MergeEvent("identical", submission.path, None,
+                                 f"只合并一次：与 {Path(same.path).name} 内容完全相同，是同一份文件。", severity="warning"))
+    return [submission for submission in accepted if id(submission) not in dropped]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # gone since it was read: compared with nothing
+        return -1
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    try:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 def _latest_per_department(accepted: list[Submission], events: list[MergeEvent]) -> list[Submission]:
@@ -256,7 +328,7 @@ def _latest_per_department(accepted: list[Submission], events: list[MergeEvent])
                                      f"未合并：“{department}”另有更新的提交 {Path(newest.path).name}，本文件较旧。",
                                      severity="warning"))
         kept.append(newest)
-    return sorted(kept, key=lambda s: (s.department, s.path))
+    return sorted(kept, key=lambda s: (natural(s.department), natural(s.path)))
 
 
 def _combine(accepted: list[Submission], unit: str, year: int, form, framework,
@@ -268,17 +340,22 @@ def _combine(accepted: list[Submission], unit: str, year: int, form, framework,
     for submission in accepted:
         for project in submission.filing.projects:
             entries.append((submission.department, submission.path, project))
-    entries.sort(key=lambda entry: (entry[0], entry[2].name or ""))
-    owners: dict[str, set[str]] = defaultdict(set)
-    for department, _, project in entries:
-        owners[project.name or ""].add(department)
-    for name, departments in owners.items():
-        if name and len(departments) > 1:
-            events.append(MergeEvent("duplicate-project", "、".join(sorted(departments)), name,
-                                     f"两份都已保留并标注：{'、'.join(sorted(departments))} 都提交了此项目。"))
+    entries.sort(key=lambda entry: (natural(entry[0]), natural(entry[2].name or "")))
+    owners: dict[str, dict[str, str]] = defaultdict(dict)  # project name → department → its file
+    for department, path, project in entries:
+        owners[project.name or ""].setdefault(department, path)
+    for name, files in owners.items():
+        if name and len(files) > 1:
+            action = f"都已保留并标注：{len(files)} 个部门提交了同名项目（{_listed(list(files))}）。"
+            events += [MergeEvent("duplicate-project", path, name, action) for path in files.values()]
     projects = [project.model_copy(update={"source": None}) for _, _, project in entries]
     filing = Filing(unit=unit, year=year, form=form.id, framework=framework.id, projects=projects,
                     form_spec=form, framework_spec=framework)
     for (department, path, _), project, title in zip(entries, filing.projects, sheet_titles(filing)):
         project.source = Source(file=path, sheet=title, cells=form.written_cells(project))
     return filing, [department for department, _, _ in entries]
+
+
+def _listed(names: list[str], shown: int = 10) -> str:
+    """Names for a message: all of a few, the first ``shown`` of many (the count is said beside them)."""
+    return "、".join(names) if len(names) <= shown else "、".join(names[:shown]) + " 等"

@@ -18,11 +18,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from .targets import Target, parse_target
-from .values import clean_text, to_amount, to_date, to_year, to_yes_no
+from .values import amount_text, clean_text, to_amount, to_date, to_year, to_yes_no
 
 Text = Annotated[str | None, BeforeValidator(clean_text)]
 Amount = Annotated[Decimal | str | None, BeforeValidator(to_amount),
-                   PlainSerializer(lambda v: format(v, "f") if isinstance(v, Decimal) else v, when_used="json")]
+                   PlainSerializer(lambda v: amount_text(v) if isinstance(v, Decimal) else v, when_used="json")]
 DateValue = Annotated[dt.date | str | None, BeforeValidator(to_date)]
 YesNo = Annotated[bool | str | None, BeforeValidator(to_yes_no)]
 Year = Annotated[int | str | None, BeforeValidator(to_year)]

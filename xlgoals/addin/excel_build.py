@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import XlgoalsError
-from ..fileio import atomic_output
+from ..outputs import atomic_output
 from .package import Built, ribbon_xml, settings_sheet, with_ribbon
 from .sources import (
     CONFIG_SHEET,

@@ -19,7 +19,7 @@ from defusedxml import ElementTree
 
 from .. import __version__
 from ..errors import XlgoalsError
-from ..fileio import atomic_output
+from ..outputs import atomic_output
 from .sources import (
     CONFIG_SHEET,
     CONFIG_SHEET_CODENAME,

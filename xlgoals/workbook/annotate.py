@@ -15,7 +15,8 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .. import layout
 from ..layout import Form
-from ..fileio import atomic_output, check_workbook
+from ..fileio import check_workbook
+from ..outputs import atomic_output, output_file
 from ..rules.report import Finding, Report
 from .cells import put
 from .reader import form_of_meta
@@ -26,14 +27,17 @@ from .styles import PRINT_FOOTER, PRINT_HEADER_MARGIN, PRINT_MARGINS, openpyxl_f
 
 def annotate_workbook(source: str | Path, report: Report, output: str | Path) -> Path:
     """Write ``output``: ``source`` with every finding marked on its cell and listed on a sheet."""
+    from .writer import check_workbook_name
+
+    check_workbook_name(output)
     source = check_workbook(source)
     workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)  # no macro, no external link travels
     findings = [finding for finding in report.sorted() if finding.file in (None, str(source))]
     form = clear_marks(workbook, source)
     mark_cells(workbook, findings)
     add_report_sheet(workbook, findings, report.summary(), form)
-    with atomic_output(output, inputs=(source,)) as temp:
-        workbook.save(temp)
+    with atomic_output(output, inputs=(source,)) as temp, output_file(temp) as file:
+        workbook.save(file)
     return Path(output)
 
 

@@ -121,6 +121,7 @@ def draw_project_sheet(book: Book, ws: Worksheet, form: Form, framework: Framewo
     keep = {row for row, _, _, role in cells if role in _HEADING_ROLES} - {row for row, _, _, role in cells
                                                                          if role not in _HEADING_ROLES}
     keep |= {row for place in places for row in (place.heading_row, place.header_row)}
+    keep |= {row for place in places[:-1] for row in range(place.heading_row, place.last_row)}  # one page each
     heights |= {row: 20 for place in places for row in range(place.first_row, place.last_row + 1)}
     heights |= {row: 22 for place in places for row in (place.heading_row, place.header_row)}
     repeat = (final.heading_row, final.header_row)

@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import layout
 from ..layout import Form, TablePlace
 from ..rules.registry import SEVERITY_LABELS
-from ..rules.report import Finding
+from ..rules.report import Finding, value_text
 from .styles import COLOURS, LINE_HEIGHT, MARK_FILLS, wrapped_lines
 
 MARK_AUTHOR = "xlgoals"  # our notes carry this author, so a later run can tell them from the user's
@@ -124,9 +124,7 @@ def report_rows(findings: Iterable[Finding], form: Form) -> list[ReportRow]:
 
 
 def _text(value, money: Form | None) -> str | None:
-    if value is None:
-        return None
     if money is not None and isinstance(value, Decimal) and value.is_finite():
         return money.money(value)
-    text = getattr(value, "raw", None) or str(value)
-    return text if len(text) <= _VALUE_CHARS else text[:_VALUE_CHARS] + "…"
+    text = value_text(value)
+    return text if text is None or len(text) <= _VALUE_CHARS else text[:_VALUE_CHARS] + "…"

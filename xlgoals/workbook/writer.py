@@ -7,21 +7,27 @@ exactly what a user would have typed into the template. Sheets are created in th
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-
 from .. import layout
-from ..fileio import atomic_output
 from ..frameworks import Framework, load_framework
 from ..layout import Form, load_form
-from ..errors import InputFileError
+from ..errors import InputFileError, OutputFileError
 from ..model import Filing, Project, value_at
+from ..outputs import atomic_output, output_file, scratch_folder
 from .builder import DEFAULT_PASSWORD, draw_project_sheet, sheet_title
 from .marks import Note
 from .sheets import Sheet, cover_sheet, meta_sheet
 from .xlsx import STREAM_ABOVE_SHEETS, Book
+
+
+def check_workbook_name(path: str | Path) -> Path:
+    """A workbook this toolkit writes is an .xlsx file; under another name (.xls, .xlsm) Excel refuses to open it."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise OutputFileError(f"工作簿只能保存为 .xlsx 文件，请把输出文件名改为 {path.with_suffix('.xlsx').name}。", path)
+    return path
 
 
 def build_template(path: str | Path, *, unit: str, year: int, form: str | Path | Form | None = None,
@@ -51,14 +57,14 @@ def write_filing(filing: Filing, path: str | Path, *, password: str = DEFAULT_PA
 def _write(path: str | Path, filing: Filing, sheets: Sequence[tuple[str, Project | None]], *,
            password: str, inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
            front: Sequence[Sheet] = (), back: Sequence[Sheet] = ()) -> Path:
+    check_workbook_name(path)
     form, framework = filing.resolved_form(), filing.resolved_framework()
     _check_fits(filing, form)
     # XlsxWriter's thousands of part files go into a private folder beside the output (the output's
     # own disk), not the system temp folder, which is often slow to create files in (virus scanners).
-    with atomic_output(path, inputs=inputs) as temp, \
-            tempfile.TemporaryDirectory(prefix=".xlgoals-", dir=Path(temp).parent) as scratch:
+    with atomic_output(path, inputs=inputs) as temp, scratch_folder(temp) as scratch, output_file(temp) as file:
         streaming = len(sheets) + len(front) + len(back) > STREAM_ABOVE_SHEETS
-        book = Book(Path(temp), password=password, notes=notes, streaming=streaming, scratch=scratch)
+        book = Book(file, password=password, notes=notes, streaming=streaming, scratch=scratch)
         cover_values = {spot.path: getattr(filing, spot.path, None) for spot in layout.COVER_SPOTS}
         cover = cover_sheet(form, framework, cover_values | {"framework_name": framework.name})
         meta = meta_sheet(form, framework, filing.unit, filing.year)
