@@ -77,11 +77,13 @@ def _stop(error: XlgoalsError) -> NoReturn:
 
 def _once(paths: list[Path]) -> list[Path]:
     """Each input once: a file named twice would be counted twice; the user is told."""
+    from .fileio import real_path
+
     unique: dict[str, Path] = {}
     for path in paths:
-        if str(path.resolve()) in unique:
+        if str(real_path(path)) in unique:
             err.print(f"提示：{path} 给出了不止一次，只读取一次。", markup=False, soft_wrap=True)
-        unique.setdefault(str(path.resolve()), path)
+        unique.setdefault(str(real_path(path)), path)
     return list(unique.values())
 
 
@@ -139,7 +141,7 @@ def template(
 @app.command("import")
 @user_errors
 def import_(
-    inputs: Annotated[list[Path], typer.Argument(help="要导入的文件：已发布表格的 PDF 或其文本（.txt），或 .json、.xlsx")],
+    inputs: Annotated[list[Path], typer.Argument(help="要导入的文件：已发布表格的 PDF 或其文本（.txt），或 .json、.xlsx", readable=False)],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
     framework: Annotated[str | None, typer.Option("--framework", help="已发布表格使用的指标框架（默认：自动识别）")] = None,
     fmt: Annotated[ImportFormat, typer.Option("--format", help="输出格式：xlsx 工作簿或 json")] = ImportFormat.xlsx,
@@ -168,7 +170,7 @@ def import_(
 @app.command()
 @user_errors
 def export(
-    source: Annotated[Path, typer.Argument(help="绩效目标表工作簿（.xlsx），或合并后的汇总填报")],
+    source: Annotated[Path, typer.Argument(help="绩效目标表工作簿（.xlsx），或合并后的汇总填报", readable=False)],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
     fmt: Annotated[ExportFormat, typer.Option("--format", help="json：完整数据；csv：表格；parquet：供数据分析")] = ExportFormat.json,
     table: Annotated[ExportTable | None, typer.Option("--table", help="导出汇总表或指标明细（csv、parquet）；不指定时 csv 为每个指标一行的完整表")] = None,
@@ -197,8 +199,8 @@ def export(
 
 @app.command()
 def validate(
-    inputs: Annotated[list[Path], typer.Argument(help="要校验的工作簿（.xlsx）或 JSON")],
-    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）")] = None,
+    inputs: Annotated[list[Path], typer.Argument(help="要校验的工作簿（.xlsx）或 JSON", readable=False)],
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）", readable=False)] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", help="text：表格；json：结构化结果")] = ReportFormat.text,
     annotate: Annotated[Path | None, typer.Option("--annotate", help="另存一份标注了问题单元格的工作簿")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="把结果写入文件（默认输出到屏幕）")] = None,
@@ -263,10 +265,10 @@ class SignStyleOption(str, Enum):
 @app.command()
 @user_errors
 def fill(
-    source: Annotated[Path, typer.Argument(help="要填充的绩效目标表工作簿（.xlsx）")],
+    source: Annotated[Path, typer.Argument(help="要填充的绩效目标表工作簿（.xlsx）", readable=False)],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出的工作簿（不会覆盖原文件）")],
-    last_year: Annotated[Path | None, typer.Option("--from", help="上年的绩效目标表（.xlsx、.json，或历年数据库 .db）")] = None,
-    executed: Annotated[Path | None, typer.Option("--executed", help="上年执行数（CSV 或 xlsx：项目名称、执行数）")] = None,
+    last_year: Annotated[Path | None, typer.Option("--from", help="上年的绩效目标表（.xlsx、.json，或历年数据库 .db）", readable=False)] = None,
+    executed: Annotated[Path | None, typer.Option("--executed", help="上年执行数（CSV 或 xlsx：项目名称、执行数）", readable=False)] = None,
     normalise: Annotated[bool, typer.Option("--normalise", help="统一指标目标值的写法")] = False,
     sign_style: Annotated[SignStyleOption, typer.Option("--sign-style", help="统一写法时的比较符号：ascii 为 >=，symbol 为 ≥")] = SignStyleOption.ascii,
     report_path: Annotated[Path | None, typer.Option("--report", help="把填充报告另存为 JSON")] = None,
@@ -313,25 +315,25 @@ def _render_fill_report(report, cells) -> None:
 @app.command()
 @user_errors
 def merge(
-    inputs: Annotated[list[Path], typer.Argument(help="各部门提交的工作簿，或存放它们的文件夹")],
+    inputs: Annotated[list[Path], typer.Argument(help="各部门提交的工作簿，或存放它们的文件夹", readable=False)],
     output: Annotated[Path, typer.Option("-o", "--output", help="汇总后的填报工作簿（.xlsx）")],
     report_path: Annotated[Path | None, typer.Option("--report", help="把合并报告另存为 JSON")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="并行读取的进程数（默认：CPU 核数）")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="有任何强制性错误时不生成汇总文件，退出码 1")] = False,
     unit: Annotated[str | None, typer.Option("--unit", help="填报单位（默认：多数文件的单位）")] = None,
     year: Annotated[int | None, typer.Option("--year", help="预算年度（默认：多数文件的年度）")] = None,
-    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）", readable=False)] = None,
     password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
     archive: Annotated[Path | None, typer.Option("--archive", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
 ) -> None:
     """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。"""
-    from .fileio import atomic_output, check_output
+    from .fileio import atomic_output, check_output, real_path
     from .merge import collect_inputs, merge as run_merge
     from .rules import load_settings
     from .workbook.summary import write_merged
 
     settings = load_settings(rules) if rules else None
-    sources = [path for path in collect_inputs(inputs) if path.resolve() != output.resolve()]
+    sources = [path for path in collect_inputs(inputs) if real_path(path) != real_path(output)]
     outputs = [check_output(output)]  # replacing an input is refused by run_merge, which knows earlier filings
     for extra in (report_path, archive):
         if extra is not None:

@@ -554,7 +554,7 @@ CASES: tuple[Case, ...] = (
     Case("empty_workbook", empty_workbook, "缺少模板信息"),
     Case("blank_template", blank_template),
     Case("json_invalid", json_invalid, "不是有效的 JSON", suffix=".json"),
-    Case("json_wrong_shape", json_wrong_shape, "projects.0.名称：不认识的字段", suffix=".json"),
+    Case("json_wrong_shape", json_wrong_shape, "projects[0].名称：不认识的字段", suffix=".json"),
     Case("json_not_utf8", json_not_utf8, "无法以 UTF-8 读取", suffix=".json"),
     Case("json_deep_nesting", json_deep_nesting, "不是有效的 JSON", suffix=".json"),
     Case("json_hostile_text", json_hostile_text, suffix=".json"),

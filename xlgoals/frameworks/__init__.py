@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputFileError
+from ..fileio import read_input_bytes, real_path
 
 FRAMEWORKS_DIR = Path(__file__).parent
 
@@ -140,7 +141,7 @@ def load_framework(ref: str | Path | Framework) -> Framework:
         return ref
     if str(ref) in builtin_ids():
         return _load(FRAMEWORKS_DIR / f"{ref}.toml")
-    path = Path(ref).resolve()
+    path = real_path(ref)
     return own_framework(_load(path), path)
 
 
@@ -158,11 +159,11 @@ def parse_framework(text: str, origin: str | Path) -> Framework:
 
 @cache
 def _load(path: Path) -> Framework:
-    if not path.is_file():
-        known = "、".join(builtin_ids())
-        raise InputFileError(f"找不到指标框架（内置框架：{known}），请检查名称或文件路径。", path)
+    known = "、".join(builtin_ids())
+    data = read_input_bytes(path, kind="指标框架文件（.toml）", empty=None,
+                            missing=f"找不到指标框架（内置框架：{known}），请检查名称或文件路径。")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         raise InputFileError("无法读取指标框架文件，请确认它是 UTF-8 编码的 TOML 文件。", path) from None
     return parse_framework(text, path)
