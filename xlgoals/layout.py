@@ -556,7 +556,7 @@ def load_form(ref: str | Path | Form | None = None) -> Form:
     path = Path(ref)
     if path.suffix.lower() != ".toml" and not path.exists():
         raise InputFileError(f"找不到表样“{ref}”（内置表样：{'、'.join(builtin_forms())}），请检查名称或文件路径。")
-    return _load_file(real_path(path))
+    return _load_file(real_path(_check_form_file(path)))
 
 
 @cache
@@ -580,9 +580,14 @@ def parse_form_json(text: str, origin: str | Path) -> Form:
                              origin) from None
 
 
+def _check_form_file(path: Path) -> Path:
+    """``path`` as a form file that can be read, named as the user gave it (a link is not yet followed)."""
+    return check_input(path, "表样文件（.toml）",
+                       missing=f"找不到表样文件（内置表样：{'、'.join(builtin_forms())}），请检查名称或文件路径。")
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
-    check_input(path, "表样文件（.toml）",
-                missing=f"找不到表样文件（内置表样：{'、'.join(builtin_forms())}），请检查名称或文件路径。")
+    _check_form_file(path)
     try:
         if path.stat().st_size > MAX_FORM_BYTES:
             raise InputFileError(f"表样文件超过 {MAX_FORM_BYTES // 1024} KB，不是表样文件，请检查。", path)

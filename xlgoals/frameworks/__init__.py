@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputFileError
-from ..fileio import read_input_bytes, real_path
+from ..fileio import check_input, read_input_bytes, real_path
 
 FRAMEWORKS_DIR = Path(__file__).parent
 
@@ -141,6 +141,7 @@ def load_framework(ref: str | Path | Framework) -> Framework:
         return ref
     if str(ref) in builtin_ids():
         return _load(FRAMEWORKS_DIR / f"{ref}.toml")
+    check_input(ref, "指标框架文件（.toml）", missing=_missing())  # as given: a link is named, not its target
     path = real_path(ref)
     return own_framework(_load(path), path)
 
@@ -157,11 +158,13 @@ def parse_framework(text: str, origin: str | Path) -> Framework:
         raise InputFileError(f"指标框架文件内容有误（{where}：{first['msg']}），请对照内置框架修改。", origin) from None
 
 
+def _missing() -> str:
+    return f"找不到指标框架（内置框架：{'、'.join(builtin_ids())}），请检查名称或文件路径。"
+
+
 @cache
 def _load(path: Path) -> Framework:
-    known = "、".join(builtin_ids())
-    data = read_input_bytes(path, kind="指标框架文件（.toml）", empty=None,
-                            missing=f"找不到指标框架（内置框架：{known}），请检查名称或文件路径。")
+    data = read_input_bytes(path, kind="指标框架文件（.toml）", empty=None, missing=_missing())
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
