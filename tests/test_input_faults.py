@@ -93,59 +93,54 @@ def restricted(tmp_path_factory):
     return run
 
 
-def _locked_inputs(folder: Path, good: Path) -> dict[str, Path]:
-    """One file of each kind the commands read, each without any read permission."""
-    files = {
-        "workbook": folder / "锁定.xlsx", "json": folder / "锁定.json", "text": folder / "锁定.txt",
-        "executed": folder / "执行数.csv", "rules": folder / "规则.toml", "form": folder / "表样.toml",
-        "framework": folder / "框架.toml",
-    }
-    files["workbook"].write_bytes(good.read_bytes())
-    files["json"].write_bytes(EXAMPLE.read_bytes())
-    files["text"].write_bytes(SEED_TEXT.read_bytes())
-    files["executed"].write_text("项目名称,执行数\n某项目,100\n", encoding="utf-8")
-    for kind in ("rules", "form", "framework"):
-        files[kind].write_text("# 内容无关：读不到\n", encoding="utf-8")
-    for path in files.values():
-        path.chmod(0)
-    return files
-
-
-UNREADABLE = {  # command → (its arguments, the locked file it names); {out} is an empty folder
-    "validate": (("validate", "{workbook}"), "workbook"),
-    "validate json": (("validate", "{json}"), "json"),
-    "validate --rules": (("validate", "{good}", "--rules", "{rules}"), "rules"),
-    "import": (("import", "{workbook}", "-o", "{out}/导入.xlsx"), "workbook"),
-    "import json": (("import", "{json}", "-o", "{out}/导入.xlsx"), "json"),
-    "import text": (("import", "{text}", "-o", "{out}/导入.xlsx"), "text"),
-    "export": (("export", "{workbook}", "--format", "csv", "-o", "{out}/导出.csv"), "workbook"),
-    "fill": (("fill", "{workbook}", "-o", "{out}/填充.xlsx"), "workbook"),
-    "fill --from": (("fill", "{good}", "--from", "{json}", "-o", "{out}/填充.xlsx"), "json"),
-    "fill --executed": (("fill", "{good}", "--executed", "{executed}", "-o", "{out}/填充.xlsx"), "executed"),
-    "merge": (("merge", "{workbook}", "-o", "{out}/汇总.xlsx", "--jobs", "1"), "workbook"),
-    "merge --rules": (("merge", "{good}", "--rules", "{rules}", "-o", "{out}/汇总.xlsx"), "rules"),
-    "template --form": (("template", "--form", "{form}", "--unit", "U", "--year", "2021", "-o", "{out}/模板.xlsx"),
-                        "form"),
-    "template --framework": (("template", "--framework", "{framework}", "--unit", "U", "--year", "2021",
-                              "-o", "{out}/模板.xlsx"), "framework"),
+FILE_ARGS = {  # command → its arguments ({file}: the input under test) and that file's suffix; {out} an empty folder
+    "validate": (("validate", "{file}"), ".xlsx"),
+    "validate json": (("validate", "{file}"), ".json"),
+    "validate --rules": (("validate", "{good}", "--rules", "{file}"), ".toml"),
+    "import": (("import", "{file}", "-o", "{out}/导入.xlsx"), ".xlsx"),
+    "import json": (("import", "{file}", "-o", "{out}/导入.xlsx"), ".json"),
+    "import text": (("import", "{file}", "-o", "{out}/导入.xlsx"), ".txt"),
+    "import pdf": (("import", "{file}", "-o", "{out}/导入.xlsx"), ".pdf"),
+    "export": (("export", "{file}", "--format", "csv", "-o", "{out}/导出.csv"), ".xlsx"),
+    "fill": (("fill", "{file}", "-o", "{out}/填充.xlsx"), ".xlsx"),
+    "fill --from": (("fill", "{good}", "--from", "{file}", "-o", "{out}/填充.xlsx"), ".xlsx"),
+    "fill --from json": (("fill", "{good}", "--from", "{file}", "-o", "{out}/填充.xlsx"), ".json"),
+    "fill --from db": (("fill", "{good}", "--from", "{file}", "-o", "{out}/填充.xlsx"), ".db"),
+    "fill --executed": (("fill", "{good}", "--executed", "{file}", "-o", "{out}/填充.xlsx"), ".csv"),
+    "merge": (("merge", "{file}", "-o", "{out}/汇总.xlsx", "--jobs", "1"), ".xlsx"),
+    "merge --rules": (("merge", "{good}", "--rules", "{file}", "-o", "{out}/汇总.xlsx"), ".toml"),
+    "template --form": (("template", "--form", "{file}", "--unit", "U", "--year", "2021", "-o", "{out}/模板.xlsx"),
+                        ".toml"),
+    "template --framework": (("template", "--framework", "{file}", "--unit", "U", "--year", "2021",
+                              "-o", "{out}/模板.xlsx"), ".toml"),
 }
 
 
-@pytest.mark.parametrize("command", UNREADABLE)
+def command_line(command: str, file: Path, good: Path, out: Path) -> list[str]:
+    return [arg.format(file=file, good=good, out=out) for arg in FILE_ARGS[command][0]]
+
+
+def _content(suffix: str, good: Path) -> bytes:
+    """What a file of this kind holds (never read: the test makes it unreadable)."""
+    return {".xlsx": good.read_bytes(), ".json": EXAMPLE.read_bytes(), ".txt": SEED_TEXT.read_bytes()}.get(
+        suffix, "项目名称,执行数\n某项目,100\n".encode())
+
+
+@pytest.mark.parametrize("command", FILE_ARGS)
 def test_an_unreadable_input_is_named_with_its_cause(command, restricted, good, tmp_path):
     """The CLI library's own check once answered first ("inputs 的值无效"), naming neither file nor cause."""
-    files = _locked_inputs(tmp_path, good)
+    locked = tmp_path / f"锁定{FILE_ARGS[command][1]}"
+    locked.write_bytes(_content(locked.suffix, good))
+    before = digest(locked)
+    locked.chmod(0)
     out = tmp_path / "out"
     out.mkdir()
     out.chmod(0o777)  # writable for the restricted process too: only reading must fail
-    args, named = UNREADABLE[command]
-    places = {kind: str(path) for kind, path in files.items()} | {"good": str(good), "out": str(out)}
-    before = {path: digest(path) for path in (*files.values(), good)}  # as root, or readable again below
-    result = restricted(*(arg.format(**places) for arg in args))
+    result = restricted(*command_line(command, locked, good, out))
     assert result.returncode == 2, (result.stdout, result.stderr)
-    one_line(result, files[named].name, NO_PERMISSION)
+    one_line(result, locked.name, "请确认文件未被占用且有读写权限" if locked.suffix == ".db" else NO_PERMISSION)
     assert list(out.iterdir()) == []
-    assert {path: digest(path) for path in (*files.values(), good)} == before
+    assert digest(locked) == before  # read back as root (or as the owner, after chmod)
 
 
 def test_an_unreadable_submission_in_a_folder_is_listed(restricted, good, tmp_path):
@@ -220,37 +215,23 @@ def test_injected_read_errors(code, fragment, good, tmp_path, monkeypatch):
     assert list(out.iterdir()) == [] and set(opened) == {workbook.name, data.name}
 
 
-# --------------------------------------------------------------------------- paths that are no file, as options
+# --------------------------------------------------------------------------- paths that are no file
 
 
-OPTION_FILES = {  # the option's arguments with {path} the bad path, and the file's suffix
-    "validate --rules": (("validate", "{good}", "--rules", "{path}"), ".toml"),
-    "fill --from": (("fill", "{good}", "--from", "{path}", "-o", "{out}/填充.xlsx"), ".xlsx"),
-    "fill --from json": (("fill", "{good}", "--from", "{path}", "-o", "{out}/填充.xlsx"), ".json"),
-    "fill --from db": (("fill", "{good}", "--from", "{path}", "-o", "{out}/填充.xlsx"), ".db"),
-    "fill --executed": (("fill", "{good}", "--executed", "{path}", "-o", "{out}/填充.xlsx"), ".csv"),
-    "template --form": (("template", "--form", "{path}", "--unit", "U", "--year", "2021", "-o", "{out}/模板.xlsx"),
-                        ".toml"),
-    "template --framework": (("template", "--framework", "{path}", "--unit", "U", "--year", "2021",
-                              "-o", "{out}/模板.xlsx"), ".toml"),
-    "import text": (("import", "{path}", "-o", "{out}/导入.xlsx"), ".txt"),
-    "import pdf": (("import", "{path}", "-o", "{out}/导入.xlsx"), ".pdf"),
-}
 NOT_FILES = {"symlink_loop": (corpus.symlink_loop, "循环指向自己"), "fifo": (corpus.fifo, "不是普通文件"),
              "device": (corpus.device, "不是普通文件"), "broken_symlink": (corpus.broken_symlink, "指向不存在的文件")}
 
 
 @pytest.mark.parametrize("kind", NOT_FILES)
-@pytest.mark.parametrize("option", OPTION_FILES)
-def test_an_option_file_that_is_no_file(option, kind, good, tmp_path):
+@pytest.mark.parametrize("command", FILE_ARGS)
+def test_a_path_that_is_no_file(command, kind, good, tmp_path):
     """A looping link once ended in ``RuntimeError: Symlink loop``; a pipe or /dev/zero was "文件不存在"
-    (or, read, would never end)."""
-    args, suffix = OPTION_FILES[option]
+    (or, read, would never end). Here for every option that takes a file; the corpus sends them to every command."""
     make, fragment = NOT_FILES[kind]
-    path = make(tmp_path / f"坏的{suffix}", None)
+    path = make(tmp_path / f"坏的{FILE_ARGS[command][1]}", None)
     out = tmp_path / "out"
     out.mkdir()
-    result = invoke(*(arg.format(good=good, path=path, out=out) for arg in args))
+    result = invoke(*command_line(command, path, good, out))
     assert result.returncode == 2, (result.stdout, result.stderr)
     one_line(result, path.name, fragment)
     assert list(out.iterdir()) == []
