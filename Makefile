@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT := out
-SYSTEM_PACKAGES := libreoffice-calc-nogui fonts-noto-cjk python3-uno poppler-utils
+SYSTEM_PACKAGES := libreoffice-calc-nogui fonts-noto-cjk fonts-crosextra-carlito python3-uno poppler-utils
 
 .PHONY: demo test venv system-deps template clean
 
@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 # LibreOffice and fonts for the spreadsheet tests; installed when we are root and apt exists,
 # otherwise those tests skip (and fail under CI=1).
 system-deps:
-	@if command -v soffice >/dev/null 2>&1 && /usr/bin/python3 -c 'import uno' 2>/dev/null && command -v pdffonts >/dev/null 2>&1; then \
+	@if command -v soffice >/dev/null 2>&1 && /usr/bin/python3 -c 'import uno' 2>/dev/null && command -v pdffonts >/dev/null 2>&1 && fc-list | grep -q Carlito; then \
 		echo "LibreOffice ok"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \

@@ -16,8 +16,9 @@ import xlwings
 
 from xlgoals import Filing, excel, layout, load_filing, load_form, write_filing
 from xlgoals.fill import fill_filing
-from xlgoals.workbook.marks import is_mark_note, template_fill
+from xlgoals.workbook.marks import LEGEND, REPORT_HEADER_ROW, is_mark_note, template_fill
 from xlgoals.workbook.reader import filing_from_content, is_project_grid
+from xlgoals.workbook.sheets import report_sheet
 from xlgoals.workbook.styles import COLOURS, MARK_FILLS
 from tests.conftest import EXAMPLE
 from tests.support import xlwings_standin as standin
@@ -74,11 +75,12 @@ def test_validate_marks_the_cells_the_cli_reports(seed_workbook):
     sheet = book.sheet(layout.REPORT_SHEET)
     assert [s.name for s in book.sheets].index(layout.REPORT_SHEET) == 1
     count = len(cli["findings"])
-    listed = sheet.range((3, 3), (2 + count, 3)).options(ndim=2).value
+    first = REPORT_HEADER_ROW + 1
+    listed = sheet.range((first, 3), (first + count - 1, 3)).options(ndim=2).value
     assert [row[0] for row in listed] == [f["sheet"] for f in cli["findings"]]
-    links = sheet.range((3, 4), (2 + count, 4)).formula
+    links = sheet.range((first, 4), (first + count - 1, 4)).formula
     assert links == [[f'=HYPERLINK("#\'{f["sheet"]}\'!{f["cell"]}","{f["cell"]}")' for f in cli["findings"]]]
-    assert sheet.range((3 + count, 1)).value is None
+    assert sheet.range((first + count, 1)).value is None
 
 
 def test_validate_leaves_protection_as_it_was(seed_workbook):
@@ -88,6 +90,7 @@ def test_validate_leaves_protection_as_it_was(seed_workbook):
     after = {sheet.name: (sheet.api.ProtectContents, dict(vars(sheet.api.Protection))) for sheet in book.sheets
              if sheet.name != layout.REPORT_SHEET}
     assert after == before
+    assert before["上海市劳模节日慰问金"][1]["AllowFormattingRows"], "the template lets users resize rows"
     assert book.api.ProtectStructure
     assert book.calls["Sheet.api.Unprotect"] == book.calls["Sheet.api.Protect"] > 0
 
@@ -96,19 +99,19 @@ def test_validating_again_clears_old_marks_and_keeps_the_users_own(seed_workbook
     book = Book.from_file(seed_workbook)
     excel.validate(book)
     first = marked(book)
-    sheet_name, ref = next(iter(first))
+    # a target marked only for its missing unit: giving it the unit must remove the mark
+    sheet_name, ref = next(key for key in first if book.sheet(key[0]).range(key[1]).value == ">=90")
     sheet = book.sheet(sheet_name)
     # the user adds a note of their own on another cell, and corrects the marked value
     sheet.api.Unprotect("xlgoals")
     sheet.range("B4").add_note("请财务科确认项目名称")
-    target = sheet.range(ref)
-    if ref.startswith("F"):
-        target.value = ">=1人"
+    sheet.range(ref).value = ">=90分"
     sheet.api.Protect(Password="xlgoals", AllowFormattingRows=True)
     excel.validate(book)
     again = marked(book)
     assert [s.name for s in book.sheets].count(layout.REPORT_SHEET) == 1
     assert sheet.range("B4").note.text == "请财务科确认项目名称"
+    assert set(first) - set(again) == {(sheet_name, ref)}
     for key in set(first) - set(again):
         assert book.sheet(key[0]).range(key[1]).fill_hex() == template_fill(load_form("shanghai-2020"), *key)
         assert book.sheet(key[0]).range(key[1]).note is None
@@ -158,6 +161,9 @@ def test_new_project_sheet_is_blank_protected_and_read_as_a_form(seed_workbook):
     book = Book.from_file(seed_workbook)
     excel.validate(book)  # marks on the sheet it copies must not come along
     projects = list(excel.read_book(book).project_sheets)
+    source_marks = {ref for (name, ref) in marked(book) if name == projects[1]}
+    assert source_marks
+    book.sheet(projects[1]).activate()
     title = excel.new_project_sheet(book)
     names = [s.name for s in book.sheets]
     assert title == f"项目{len(projects) + 1}" and names.index(title) == names.index(projects[-1]) + 1
@@ -168,6 +174,7 @@ def test_new_project_sheet_is_blank_protected_and_read_as_a_form(seed_workbook):
     assert new.api.ProtectContents and book.api.ProtectStructure
     assert not [n for n in new.notes if is_mark_note(n.text)]
     assert new.range("B4").fill_hex() == COLOURS["input"]
+    assert all(new.range(ref).fill_hex() == template_fill(load_form("shanghai-2020"), title, ref) for ref in source_marks)
     assert excel.new_project_sheet(book) == f"项目{len(projects) + 2}"
 
 
@@ -178,7 +185,8 @@ def test_wrong_workbook_and_foreign_password_end_in_a_message(seed_workbook, tmp
     message, _ = empty.app.alerts[-1]
     assert "不是由绩效目标表模板填写的工作簿" in message and "Traceback" not in message
     book = Book.from_file(seed_workbook)
-    first = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)["findings"][0]
+    # the last sheet validate would mark: a run that unlocked sheet by sheet would have marked others first
+    first = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)["findings"][-1]
     sheet = book.sheet(first["sheet"])
     sheet.api.Unprotect("xlgoals")
     sheet.api.Protect(Password="另一个密码")
@@ -210,8 +218,25 @@ def test_round_trips_per_sheet_not_per_cell(example_data, tmp_path):
     assert calls["Range.value"] == sheets  # one bulk read per sheet
     assert calls["Range.add_note"] == len(marks)
     colours = {(sheet, fill) for (sheet, _), fill in marks.items()}
-    assert calls["Range.color="] <= len(colours) + 3  # one call per colour per sheet (+ the report sheet's)
+    # one call per colour per sheet, and the report sheet's: its headers, severities and legend
+    assert calls["Range.color="] <= len(colours) + len({"label", *MARK_FILLS, *(fill for fill, *_ in LEGEND)})
     # per sheet: a notes scan, its used range, its values; per marked sheet: unprotect, protect; the report sheet
-    assert trips <= 3 * sheets + 2 * marked_sheets + calls["Range.color="] + len(marks) + 20
+    # the report sheet: a few calls for its values, links and widths, one per merged span, one per row height
+    report_calls = 20 + calls.get("Range.merge", 0) + calls.get("Range.row_height=", 0)
+    declared = report_sheet(report.sorted(), report.summary(), load_form("shanghai-2020"))
+    assert 0 < calls["Range.row_height="] <= len(set(declared.heights.values()))
+    assert trips <= 3 * sheets + 2 * marked_sheets + calls["Range.color="] + len(marks) + report_calls
     assert report is not None and len(report.findings) >= len(marks)
     assert digest(path) == before  # the file behind the book is never touched
+
+
+def test_validate_on_a_blank_template_says_nothing_is_filled(tmp_path):
+    """The button shares the rules: a blank template is not 校验通过."""
+    from xlgoals import build_template
+
+    book = Book.from_file(build_template(tmp_path / "空白.xlsx", unit="上海市总工会", year=2021))
+    report = excel.validate(book)
+    assert report is not None and [f.code for f in report.findings] == ["filing-empty"]
+    assert book.app.alerts[-1][0].startswith("校验未通过：1 个强制性错误")
+    listed = book.sheet(layout.REPORT_SHEET).range((REPORT_HEADER_ROW + 1, 7)).value
+    assert listed == "filing-empty"

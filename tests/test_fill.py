@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from tests.support.forms import SH_FIELDS, SH_TABLE, sh_cell
-from xlgoals import Filing, layout, load_filing, load_framework, write_filing
+from xlgoals import Filing, load_filing, load_framework, write_filing
 from xlgoals.errors import InputFileError
 from xlgoals.fill import fill_filing, read_executed
 from tests.support.cli import digest, run
@@ -34,6 +34,7 @@ def test_fill_brings_back_the_standard_block(example_data, tmp_path):
     assert digest(source) == before
     filled = load_filing(tmp_path / "out.xlsx")
     wb_in, wb_out = openpyxl.load_workbook(source), openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert [p.name for p in filled.projects] == [p["name"] for p in example_data["projects"]]
     for original, project in zip(example_data["projects"], filled.projects):
         rows = [(r.level1, r.level2, r.level3, r.target.raw if r.target else None) for r in project.indicators]
         seed_standard = [(r["level1"], r["level2"], r["level3"], r["target"]) for r in original["indicators"]
@@ -58,6 +59,7 @@ def test_fill_twice_changes_nothing(example_data, tmp_path):
     once, first = fill_filing(filing)
     twice, second = fill_filing(once)
     assert first.changes and second.changes == [] and twice == once
+    assert [p.name for p in once.projects] == [p.name for p in filing.projects]
     path = write_filing(once, tmp_path / "once.xlsx")
     assert run("fill", str(path), "-o", str(tmp_path / "twice.xlsx")).returncode == 0
     assert load_filing(tmp_path / "twice.xlsx") == load_filing(path)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
+
 import pytest
 
 from xlgoals import Filing, build_template, load_filing, load_framework, validate, write_filing
 from xlgoals.errors import InputFileError
-from xlgoals.frameworks import FRAMEWORKS_DIR, builtin_ids
+from xlgoals.frameworks import FRAMEWORKS_DIR, Framework, builtin_ids
 
 CUSTOM = (FRAMEWORKS_DIR / "national-2021.toml").read_text(encoding="utf-8").replace(
     'id = "national-2021"', 'id = "shenzhen-2022"').replace(
@@ -50,6 +53,23 @@ def test_a_units_own_framework_travels_in_the_workbook(tmp_path):
     codes = {finding.code for finding in validate(read).findings}
     assert "choice-invalid" not in codes  # 民生类项目 is a category of the unit's own framework
     assert "level2-unknown" in codes  # 数量 is not a level-2 name of that framework (数量指标 is)
+
+
+def test_qualitative_words_are_the_grammars_one_list(tmp_path):
+    """No framework names qualitative words of its own (nothing read them: the grammar has the one list);
+    a unit's file or a workbook written with the old list still loads."""
+    for framework_id in builtin_ids():
+        data = tomllib.loads((FRAMEWORKS_DIR / f"{framework_id}.toml").read_text(encoding="utf-8"))
+        assert "qualitative_words" not in data["vocabulary"], framework_id
+        assert "qualitative_words" not in load_framework(framework_id).vocabulary.model_dump()
+    assert CUSTOM.rstrip().endswith("]") and CUSTOM.rfind("[vocabulary]") > CUSTOM.rfind("[[")
+    old = tmp_path / "old.toml"
+    old.write_text(CUSTOM + 'qualitative_words = ["合理", "健全"]\n', encoding="utf-8")  # into [vocabulary]
+    framework = load_framework(old)
+    assert framework.vocabulary == load_framework("national-2021").vocabulary
+    stored = framework.model_dump()  # as a workbook keeps its framework, written by an earlier version
+    stored["vocabulary"]["qualitative_words"] = ["合理"]
+    assert Framework.model_validate_json(json.dumps(stored, ensure_ascii=False)) == framework
 
 
 def test_framework_mismatch_is_refused(tmp_path, example_filing):

@@ -87,8 +87,11 @@ def annotated_adds_nothing(annotated: Path, source: Path) -> None:
     """The annotated copy is the user's own workbook plus marks: no macro, no external link, nothing new."""
     kept = corpus.output_hazards(annotated, own_sheet=None)
     assert [hazard for hazard in kept if "macro" in hazard or "external" in hazard] == []
+    original = corpus.output_hazards(source, own_sheet=None)
     formulas = [hazard for hazard in kept if hazard.startswith("formula")]
-    assert sorted(formulas) == sorted(h for h in corpus.output_hazards(source, own_sheet=None) if h.startswith("formula"))
+    assert sorted(formulas) == sorted(h for h in original if h.startswith("formula"))
+    outside = [hazard for hazard in kept if "outside target" in hazard]
+    assert len(outside) <= len([hazard for hazard in original if "outside target" in hazard]), outside
 
 
 def commands(case: corpus.Case, path: Path, out: Path) -> dict[str, tuple[str, ...]]:
@@ -134,8 +137,9 @@ def test_refused_by_every_entry_point(name, make, department, tmp_path):
         mixed.mkdir()
         result = invoke("merge", str(department), str(path), "-o", str(mixed / "merged.xlsx"),
                         "--report", str(mixed / "report.json"), "--jobs", "1")
-        assert result.returncode == 0, result.stderr
+        assert result.returncode == 2, result.stderr  # merged without it, and the exit code says so
         no_error(result)
+        assert result.stderr.startswith("注意：1 个输入文件未合并（无法读取 1 个）")
         assert path.name in result.stdout and "无法读取" in result.stdout
         report = json.loads((mixed / "report.json").read_text(encoding="utf-8"))
         status = {Path(entry["file"]).name: (entry["status"], entry["error"]) for entry in report["inputs"]}
@@ -175,18 +179,25 @@ def test_read_by_every_entry_point(name, make, department, tmp_path):
 
     if case.workbook:
         result = invoke(*runs["merge"])
-        assert result.returncode == 0, result.stderr
-        no_error(result)
-        merged_exactly(tmp_path / "merge" / "merged.xlsx", filing.projects)
+        if case.filled:
+            assert result.returncode == 0, result.stderr
+            no_error(result)
+            merged_exactly(tmp_path / "merge" / "merged.xlsx", filing.projects)
+        else:  # nothing to merge: one line, no output
+            assert result.returncode == 2
+            one_line(result, path, "没有可合并的项目")
+            assert list((tmp_path / "merge").iterdir()) == []
         (tmp_path / "mixed").mkdir()
         result = invoke("merge", str(department), str(path), "-o", str(tmp_path / "mixed" / "merged.xlsx"),
                         "--jobs", "1")
-        assert result.returncode == 0, result.stderr
         no_error(result)
-        if case.same_year:
+        if case.same_year and case.filled:
+            assert result.returncode == 0, result.stderr
             merged_exactly(tmp_path / "mixed" / "merged.xlsx", [*load_filing(department).projects, *filing.projects])
-        else:
-            assert f"{path.name} 未合并：年度是" in result.stdout
+        else:  # left out: said in the table and the last line, and the exit code is 1
+            assert result.returncode == 1, result.stderr
+            said = "未合并：年度是" if case.filled else "未合并：没有填写任何项目"
+            assert f"{path.name} {said}" in result.stdout and result.stderr.startswith("注意：1 个输入文件未合并")
             merged_exactly(tmp_path / "mixed" / "merged.xlsx", load_filing(department).projects)
 
     result = invoke(*runs["export"])
@@ -407,8 +418,9 @@ def test_a_folder_of_bad_files_in_a_real_process(make, department, tmp_path):
     (folder / department.name).symlink_to(department)
     out, report = tmp_path / "汇总.xlsx", tmp_path / "合并报告.json"
     result = run("merge", str(folder), "-o", str(out), "--report", str(report), "--jobs", "2")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.splitlines()[-1].startswith(f"注意：{len(names)} 个输入文件未合并（无法读取 {len(names)} 个）")
     inputs = {Path(entry["file"]).stem: entry for entry in json.loads(report.read_text(encoding="utf-8"))["inputs"]}
     for name in names:
         assert inputs[name]["status"] == "无法读取" and CASES[name].refusal in inputs[name]["error"], name

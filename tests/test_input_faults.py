@@ -154,8 +154,8 @@ def test_an_unreadable_submission_in_a_folder_is_listed(restricted, good, tmp_pa
     out.mkdir()
     out.chmod(0o777)
     result = restricted("merge", str(folder), "-o", str(out / "汇总.xlsx"), "--report", str(report), "--jobs", "1")
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 2, result.stderr  # written without it, and said: merge's exit code for an unreadable input
+    assert "Traceback" not in result.stdout + result.stderr and "无法读取 1 个" in result.stderr
     inputs = {Path(entry["file"]).name: entry for entry in json.loads(report.read_text(encoding="utf-8"))["inputs"]}
     assert inputs["工会.xlsx"]["status"] == "无法读取" and NO_PERMISSION in inputs["工会.xlsx"]["error"]
     assert inputs["宣教部.xlsx"]["status"] == "已合并"
@@ -176,11 +176,13 @@ def test_a_folder_that_cannot_be_listed_is_refused(where, restricted, good, tmp_
     out.mkdir()
     out.chmod(0o777)
     try:
-        result = restricted("merge", str(folder), "-o", str(out / "汇总.xlsx"), "--jobs", "1")
+        merged = restricted("merge", str(folder), "-o", str(out / "汇总.xlsx"), "--jobs", "1")
+        validated = restricted("validate", str(folder))  # validate of a folder reads it as merge does
     finally:
         locked.chmod(0o755)  # pytest removes it afterwards
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    one_line(result, locked.name, "无法打开文件夹")
+    for result in (merged, validated):
+        assert result.returncode == 2, (result.stdout, result.stderr)
+        one_line(result, locked.name, "无法打开文件夹")
     assert list(out.iterdir()) == []
 
 
@@ -397,7 +399,8 @@ def test_a_long_text_in_a_workbook(long_workbook, good, tmp_path):
     department = write_filing(load_filing(good).model_copy(update={"department": "宣教部"}), tmp_path / "宣教部.xlsx")
     result = invoke("merge", str(department), str(long_workbook), "-o", str(out / "汇总.xlsx"),
                     "--report", str(out / "报告.json"), "--jobs", "1")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # merged without it, and said last (as for a file of another year)
+    assert "文字超过单元格上限 1 个" in result.stderr
     assert f"{long_workbook.name} 未合并" in result.stdout and "32,768 个字符" in result.stdout
     inputs = {Path(e["file"]).name: e for e in json.loads((out / "报告.json").read_text(encoding="utf-8"))["inputs"]}
     assert inputs[long_workbook.name]["status"] == "无法合并"

@@ -71,16 +71,22 @@ def conflicts(tmp_path_factory):
 
 def test_conflicts_are_all_reported(conflicts):
     folder, out, result, report, nameless = conflicts
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 2, result.stderr  # an unreadable input: the merged filing is incomplete
+    assert result.stderr.splitlines()[-1] == ("注意：3 个输入文件未合并（无法读取 1 个，单位不符 1 个，年度不符 1 个），"
+                                             "汇总填报不含它们的项目；原因见上面的“输入文件”表。")
+    assert report["stats"]["not_merged"] == 3
     status = {Path(item["file"]).name: item["status"] for item in report["inputs"]}
     assert status == {"宣教部.xlsx": "已合并", "劳模处-初稿.xlsx": "已被新版本替代", "劳模处-终稿.xlsx": "已合并",
                       "财务部.xlsx": "已合并", "去年.xlsx": "未合并", "外单位.xlsx": "未合并", "无部门.xlsx": "已合并",
                       "损坏.xlsx": "无法读取"}
-    kinds = sorted((event["kind"], Path(event["file"]).name if "/" in event["file"] else event["file"])
-                   for event in report["events"])
+    kinds = sorted((event["kind"], Path(event["file"]).name) for event in report["events"])
     assert kinds == sorted([("superseded", "劳模处-初稿.xlsx"), ("other-year", "去年.xlsx"),
                             ("other-unit", "外单位.xlsx"), ("unreadable", "损坏.xlsx"),
-                            ("duplicate-project", "宣教部、财务部"), ("duplicate-project", "无部门、财务部")])
+                            ("duplicate-project", "宣教部.xlsx"), ("duplicate-project", "财务部.xlsx"),
+                            ("duplicate-project", "无部门.xlsx"), ("duplicate-project", "财务部.xlsx")])
+    sent_twice = {event["action"] for event in report["events"] if event["project"] == SEED["projects"][1]["name"]}
+    assert sent_twice == {"都已保留并标注：2 个部门提交了同名项目（宣教部、财务部）。"}
+    assert result.stdout.count("2 个部门提交了同名项目") == 2  # one line per project, not per file
     assert [i["department"] for i in report["inputs"] if Path(i["file"]).name == "无部门.xlsx"] == ["无部门"]
     assert "损坏.xlsx" in result.stdout and "已被新版本替代" in result.stdout
 
@@ -99,13 +105,74 @@ def test_conflicts_in_the_output(conflicts):
     assert wb.sheetnames[:3] == ["填报说明", SUMMARY_SHEET, "校验结果"] and wb.sheetnames[-2:] == [DETAIL_SHEET, "_xlgoals"]
     assert len(set(wb.sheetnames)) == len(wb.sheetnames) and all(len(name) <= 31 for name in wb.sheetnames)
     summary = wb[SUMMARY_SHEET]
-    assert [summary.cell(r, 4).value for r in range(3, 10)] == names
-    assert summary["H3"].value.startswith("=IF(ISNUMBER(") and summary["D3"].hyperlink.location.endswith("!A1")
+    column = {cell.value: cell.column for cell in summary[2]}
+    assert [summary.cell(r, column["项目名称"]).value for r in range(3, 10)] == names
+    assert summary.cell(3, column["项目当年预算（元）"]).value.startswith("=IF(ISNUMBER(")
+    assert summary.cell(3, column["项目名称"]).hyperlink.location.endswith("!A1")
     assert summary._charts, "the 汇总表 carries a native chart"
     detail = wb[DETAIL_SHEET]
     assert detail.tables["IndicatorDetail"].ref == f"A1:K{1 + sum(len(p.indicators) for p in filing.projects)}"
+    kinds = [row[7] for row in detail.iter_rows(min_row=2, values_only=True)]
+    assert detail["H1"].value == "目标值类型" and set(kinds) == {"定量", "定性"}
     assert all(ws.protection.sheet for ws in wb.worksheets)
     assert "xl/vbaProject.bin" not in __import__("zipfile").ZipFile(out).namelist()
+
+
+def test_sixty_departments_read_well(tmp_path):
+    """One project sent by 60 departments: counted, in counting order, each file named in its event."""
+    folder = tmp_path / "各部门"
+    folder.mkdir()
+    for n in range(60, 0, -1):
+        submission(folder, f"第{n}部门", f"第{n}部门", [0])
+    out, report_path = tmp_path / "汇总.xlsx", tmp_path / "合并报告.json"
+    result = run("merge", str(folder), "-o", str(out), "--report", str(report_path), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert [Path(entry["file"]).stem for entry in report["inputs"]] == [f"第{n}部门" for n in range(1, 61)]
+    events = report["events"]
+    assert [Path(event["file"]).name for event in events] == [f"第{n}部门.xlsx" for n in range(1, 61)]
+    assert {event["action"] for event in events} == {
+        "都已保留并标注：60 个部门提交了同名项目（" + "、".join(f"第{n}部门" for n in range(1, 11)) + " 等）。"}
+    assert result.stdout.count("60 个部门提交了同名项目") == 1
+    filing = load_filing(out)
+    assert [Path(p.source.file).stem for p in merge([folder], jobs=1).filing.projects] == [f"第{n}部门" for n in range(1, 61)]
+    assert len(filing.projects) == 60
+
+
+def test_the_same_file_twice_under_two_names_is_one_submission(tmp_path):
+    """A byte-identical copy is reported as the same file, not as an older version (nor, without a department, as
+    a second department sending every project)."""
+    for department in ("宣教部", None):
+        folder = tmp_path / str(department)
+        folder.mkdir()
+        original = submission(folder, "提交", department, [0, 1])
+        copy = folder / "提交-副本.xlsx"
+        copy.write_bytes(original.read_bytes())
+        os.utime(original, (time.time() - 60, time.time() - 60))  # the copy is newer: it is the one kept
+        result = merge([folder], jobs=1)
+        assert [(e.kind, Path(e.file).name, e.action) for e in result.events] == [
+            ("identical", "提交.xlsx", "只合并一次：与 提交-副本.xlsx 内容完全相同，是同一份文件。")]
+        assert {Path(s.path).name: s.status for s in result.submissions} == {"提交.xlsx": "与其他文件相同",
+                                                                            "提交-副本.xlsx": "已合并"}
+        assert len(result.filing.projects) == 2 and not result.not_merged()
+
+
+def test_an_empty_submission_is_not_merged_and_said_last(tmp_path):
+    from xlgoals import build_template
+
+    submission(tmp_path, "宣教部", "宣教部", [0])
+    build_template(tmp_path / "空白.xlsx", unit=SEED["unit"], year=SEED["year"])
+    out, report_path = tmp_path / "out" / "汇总.xlsx", tmp_path / "out" / "r.json"
+    out.parent.mkdir()
+    result = run("merge", str(tmp_path), "-o", str(out), "--report", str(report_path))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1].startswith("注意：1 个输入文件未合并（没有填写项目 1 个）")
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert [(e["kind"], Path(e["file"]).name) for e in report["events"]] == [("empty", "空白.xlsx")]
+    assert len(load_filing(out).projects) == 1
+    alone = run("merge", str(tmp_path / "空白.xlsx"), "-o", str(tmp_path / "out" / "空.xlsx"))
+    assert alone.returncode == 2 and alone.stderr == "错误：没有可合并的项目，1 个输入文件都未合并（空白.xlsx：没有填写项目）。\n"
+    assert not (tmp_path / "out" / "空.xlsx").exists()
 
 
 def test_strict_stops_without_output(conflicts, tmp_path):
@@ -139,11 +206,14 @@ def test_merged_filing_in_libreoffice(conflicts, tmp_path):
     summary = next(s for s in inspected["sheets"] if s["name"] == SUMMARY_SHEET)["cells"]
     filing = load_filing(out)
     first = filing.projects[0]
-    assert summary["H3"]["string"].replace(",", "").startswith(str(int(first.budget.current_year)))
+    current = next(ref[0] for ref, cell in summary.items() if ref[1:] == "2" and cell["string"] == "项目当年预算（元）")
+    assert summary[f"{current}3"]["string"].replace(",", "").startswith(str(int(first.budget.current_year)))
     total = sum(int(p.budget.current_year) for p in filing.projects)
-    assert summary[f"H{3 + len(filing.projects)}"]["string"].replace(",", "").startswith(str(total))
+    assert summary[f"{current}{3 + len(filing.projects)}"]["string"].replace(",", "").startswith(str(total))
     pdf = lo.convert(out, "pdf", tmp_path)
-    for width, height in lo.pdf_pages(pdf):
+    pages = lo.pdf_pages(pdf)
+    assert pages
+    for width, height in pages:
         assert {round(width), round(height)} == {595, 842}
 
 
@@ -154,7 +224,8 @@ def test_archive_then_fill_from_it(tmp_path):
     submission(folder, "宣教部", "宣教部", [0, 1])
     db = tmp_path / "历年.db"
     result = run("merge", str(folder), "-o", str(tmp_path / "2020.xlsx"), "--archive", str(db))
-    assert result.returncode == 0, result.stderr and "已存入历年数据库" in result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "已存入历年数据库" in result.stdout, result.stdout
     from xlgoals.archive import archived_years, load_archived
     assert archived_years(db) == [("上海市总工会", 2020, 2)]
     archived = load_archived(db, unit="上海市总工会", year=2020).projects
@@ -190,6 +261,7 @@ def test_export_analyst_tables(conflicts, tmp_path):
     rows = pd.read_csv(detail, encoding="utf-8-sig", dtype=str)
     assert len(rows) == sum(len(p.indicators) for p in filing.projects)
     assert "'=100%" in set(rows["指标目标值"])  # formula-like text escaped for spreadsheets
+    assert set(rows["目标值类型"]) == {"定量", "定性"}
     default = tmp_path / "明细.parquet"  # parquet without --table: 指标明细
     assert run("export", str(out), "--format", "parquet", "-o", str(default)).returncode == 0
     assert len(pd.read_parquet(default)) == len(rows)

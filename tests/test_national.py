@@ -79,10 +79,12 @@ def test_amounts_are_yuan_in_the_model_and_wan_in_the_cells(national):
 
 def test_split_columns_compose_and_decompose_losslessly():
     for raw in ("≥95%", ">=90000人", "=100%", "≤30天", "100人", "合理", "%=100", "≥**%", "指标1:", "2020年底前完成",
-                "≥ 95 %", "1.5万元", "＞=85%"):
+                "≥ 95 %", "1.5万元", "＞=85%", "⩾5人", "2023年全年", "12月底前", "=100.00(%)", "等于100%"):
         parts = split_target(raw)
         assert join_target(*parts) == raw, (raw, parts)
     assert split_target("≥95%") == ("≥", "95", "%") and split_target("合理") == ("定性", "合理", None)
+    # a time is no number with a unit: it stays whole, filed as the budget system files a deadline
+    assert split_target("2023年全年") == ("定性", "2023年全年", None) and split_target("⩾5人") == ("⩾", "5", "人")
     assert join_target("定量", "100", "人") == "100人" and join_target(None, None, None) is None
 
 
@@ -252,7 +254,7 @@ def test_merge_takes_one_form_and_reports_the_other(tmp_path, example_filing):
     out, report = tmp_path / "汇总.xlsx", tmp_path / "合并报告.json"
     before = [digest(path) for path in (shanghai, first, second)]
     result = run("merge", str(shanghai), str(first), str(second), "-o", str(out), "--report", str(report))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1 and result.stderr.startswith("注意：1 个输入文件未合并（表样不符 1 个）"), result.stderr
     assert before == [digest(path) for path in (shanghai, first, second)]
     merged = json.loads(report.read_text(encoding="utf-8"))
     assert merged["form"] == "national-2015" and merged["projects"] == 2

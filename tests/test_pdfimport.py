@@ -482,3 +482,15 @@ def test_national_fixture_is_what_the_test_says() -> None:
     project = NATIONAL["projects"][0]
     assert "\n\n" in project["safeguards"] and project["budget"]["prior_year_executed"].endswith(".55")
     assert any(row["target"].startswith("≥") for row in project["indicators"])
+
+
+@pytest.mark.parametrize("line, unit", [("［2018］289号）", "［2018］289"), ("〔2019〕12号", "〔2019〕12"),
+                                        ("（沪工总财", "（沪"), ("2020年", "2020")])
+def test_a_line_starts_with_what_line_breaking_cannot_split(line, unit):
+    """A full-width bracket binds like any other: the unit that could not have ended the line above."""
+    from xlgoals.pdfimport import _VLine, _first_unit
+
+    chars = [{"text": char, "x0": 10.0 * n, "x1": 10.0 * n + 9, "top": 0, "bottom": 10, "size": 10}
+             for n, char in enumerate(line)]
+    vline = _VLine(chars, 0, 0, 10.0 * len(line), 10)
+    assert "".join(char["text"] for char in _first_unit(vline)) == unit

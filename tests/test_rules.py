@@ -290,11 +290,15 @@ CASES = [
 OTHER_FORMS = {"budget-parts-mismatch", "indicator-weights-total"}
 
 
+# Rules about the filing as a whole, whose finding names no project: their cases are below.
+WHOLE_FILING = {"filing-empty"}
+
+
 def test_every_catalogue_rule_has_a_case():
     from tests.test_national import NATIONAL_CASES
 
-    assert {case.code for case in CASES} | OTHER_FORMS == set(CATALOGUE)
-    assert len(CASES) + len(OTHER_FORMS) == len(CATALOGUE)
+    assert {case.code for case in CASES} | OTHER_FORMS | WHOLE_FILING == set(CATALOGUE)
+    assert len(CASES) + len(OTHER_FORMS) + len(WHOLE_FILING) == len(CATALOGUE)
     assert OTHER_FORMS <= {case[0] for case in NATIONAL_CASES}
 
 
@@ -312,6 +316,17 @@ def test_rule_fires_on_minimal_defect(case: Case):
     for text in case.shows:
         assert text in finding.message, (text, finding.message)
     assert report.valid is (expected_severity == "warning")
+
+
+def test_nothing_filled_is_an_error_not_a_pass():
+    """A filing without one filled project (a blank template) does not pass: one finding, on the filing."""
+    assert not [f for f in check(clean_filing()).findings if f.code == "filing-empty"]
+    report = check({**clean_filing(), "projects": []})
+    [finding] = report.findings
+    assert (finding.code, finding.severity, finding.project, finding.sheet, finding.field) == (
+        "filing-empty", "error", None, None, "projects")
+    assert "没有填写任何项目" in finding.message and not report.valid
+    assert report.summary() == "校验未通过：1 个强制性错误，0 个提示性问题。"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,6 +394,20 @@ EDGES = [  # (id, mutation, expected {(code, project, field)})
     ("…满意度… given 满意", row("参与职工满意度", level3="职工满意度评价", target="满意"),
      {("target-rate-not-percent", 0, target("参与职工满意度"))}),
     ("…性 given 规范 is no rate", row("资金使用规范性", target="规范"), set()),
+    # time targets: a period or deadline is read, where no number is expected
+    ("12月底前 under 时效", row("活动按计划完成", target="12月底前"), set()),
+    ("2020年全年 under 时效", row("活动按计划完成", target="2020年全年"), set()),
+    ("当年内 under 时效", row("活动按计划完成", target="当年内"), set()),
+    ("12月底前 under 数量: vague", row("举办职工文化活动场次", target="12月底前"),
+     {("target-vague", 0, target("举办职工文化活动场次"))}),
+    ("2020年底前 on a rate: rate rule", row("活动方案审核通过率", target="2020年底前"),
+     {("target-rate-not-percent", 0, target("活动方案审核通过率"))}),
+    ("12月底前完成 stays unparsed", row("活动按计划完成", target="12月底前完成"),
+     {("target-unparsed", 0, target("活动按计划完成"))}),
+    # notations read since issue 15: the unit first or in brackets, a comparison in words
+    ("%≥85百分比 on a rate", row("参与职工满意度", target="%≥85百分比"), set()),
+    ("=100.00(%) on a rate", row("活动方案审核通过率", target="=100.00(%)"), set()),
+    ("等于 100 % on a rate", row("活动方案审核通过率", target="等于 100 %"), set()),
     # template residue
     ("residue 指标1 as name", row("职工文化品牌", level3="指标1"),
      {("target-residue", 0, f"indicators[{ROW['职工文化品牌']}].level3")}),
@@ -617,7 +646,7 @@ def test_one_pass_finds_what_each_rule_finds_alone(seed):
     findings = check_filing(filing)
     for rule in CATALOGUE.values():
         expected = alone(rule, filing)
-        assert expected or rule.code in OTHER_FORMS, f"{rule.code} never fires on the varied filing"
+        assert expected or rule.code in OTHER_FORMS | WHOLE_FILING, f"{rule.code} never fires on the varied filing"
         assert [(f.project, f.field, f.message, f.value) for f in findings if f.code == rule.code] == expected, rule.code
         only = settings_from_dict({"rules": {code: {"enabled": False} for code in CATALOGUE if code != rule.code}})
         assert [(f.project, f.field, f.message, f.value) for f in check_filing(filing, only)] == expected, rule.code
@@ -697,14 +726,14 @@ def test_rules_file_from_toml(tmp_path, seed):
 
 
 @pytest.mark.parametrize("data, names", [
-    ({"rules": {"no-such-rule": {"enabled": False}}}, "no-such-rule"),
-    ({"rules": {"budget-change-large": {"limit": 0.5}}}, "limit"),
-    ({"rules": {"budget-change-large": {"max_percent": 120}}}, "max_percent"),  # another rule's key
-    ({"rules": {"budget-change-large": {"severity": "fatal"}}}, "severity"),
-    ({"rules": {"budget-change-large": {"enabled": "no"}}}, "enabled"),
-    ({"rules": {"budget-change-large": {"threshold": "30%"}}}, "threshold"),
-    ({"rules": {"budget-change-large": True}}, "budget-change-large"),
-    ({"rule": {}}, "rules"),
+    ({"rules": {"no-such-rule": {"enabled": False}}}, "没有代码为“no-such-rule”的规则"),
+    ({"rules": {"budget-change-large": {"limit": 0.5}}}, "没有设置项“limit”"),
+    ({"rules": {"budget-change-large": {"max_percent": 120}}}, "没有设置项“max_percent”"),  # another rule's key
+    ({"rules": {"budget-change-large": {"severity": "fatal"}}}, "severity 只能是 error 或 warning"),
+    ({"rules": {"budget-change-large": {"enabled": "no"}}}, "enabled 只能是 true 或 false"),
+    ({"rules": {"budget-change-large": {"threshold": "30%"}}}, "threshold 应为数字"),
+    ({"rules": {"budget-change-large": True}}, "设置应为一个小节"),
+    ({"rule": {}}, "[rules.<规则代码>]"),
 ], ids=["unknown-code", "unknown-key", "other-rules-key", "bad-severity", "enabled-not-bool",
         "threshold-not-number", "not-a-table", "unknown-top-level"])
 def test_bad_settings_are_refused_in_chinese(data, names):
@@ -718,10 +747,11 @@ def test_bad_rules_files_are_refused_in_chinese(tmp_path):
     bad_toml.write_text("[rules.budget-change-large\nthreshold = ", encoding="utf-8")
     unknown = tmp_path / "unknown.toml"
     unknown.write_text('[rules.no-such-rule]\nenabled = false\n', encoding="utf-8")
-    for path in (bad_toml, unknown, tmp_path / "missing.toml"):
+    for path, reason in ((bad_toml, "不是有效的 UTF-8 TOML"), (unknown, "没有代码为“no-such-rule”的规则"),
+                         (tmp_path / "missing.toml", "找不到规则文件")):
         with pytest.raises(InputFileError) as caught:
             load_settings(path)
-        assert CJK.search(caught.value.message) and caught.value.path == path
+        assert reason in caught.value.message and caught.value.path == path
     with pytest.raises(InputFileError):
         validate(Filing.model_validate(clean_filing()), unknown)
 

@@ -9,17 +9,18 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from xlgoals.targets import DEFAULT_UNITS, QUALITATIVE_WORDS, Target, parse_target
+from xlgoals.targets import DEFAULT_UNITS, QUALITATIVE_WORDS, SIGNS, Kind, Target, parse_target
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "shanghai-2020.json"
 
-Q, L, U = "quantitative", "qualitative", "unparsed"
+Q, L, T, U = "quantitative", "qualitative", "time", "unparsed"
 
 
 def parts(target: Target) -> tuple:
@@ -144,6 +145,42 @@ QUANTITATIVE = [
     (" >=90% ", ">=", "90", "%"),
 ]
 
+# Notations of real tables the grammar once refused (issue 15, point 8).
+REAL_NOTATIONS = [
+    # the unit before the number, with or without a sign, and written again after it
+    ("%90", None, "90", "%"),
+    ("%=98", "=", "98", "%"),
+    ("%≥85百分比", ">=", "85", "%"),
+    ("%=100%", "=", "100", "%"),
+    ("‰3", None, "3", "‰"),
+    ("%90以上", ">=", "90", "%"),
+    # the unit in brackets, as a separate unit column prints it
+    ("≥90.00(%)", ">=", "90.00", "%"),
+    ("=100.00(%)", "=", "100.00", "%"),
+    ("≥90.00（%）", ">=", "90.00", "%"),
+    (">=40(家)", ">=", "40", "家"),
+    ("100(%)=", "=", "100", "%"),
+    ("90(%)以上", ">=", "90", "%"),
+    # comparisons in words, before the number (以上 / 以内 after it)
+    ("等于100%", "=", "100", "%"),
+    ("等于 100 %", "=", "100", "%"),
+    ("大于等于90%", ">=", "90", "%"),
+    ("不低于90%", ">=", "90", "%"),
+    ("不少于12场", ">=", "12", "场"),
+    ("不高于5%", "<=", "5", "%"),
+    ("不超过30天", "<=", "30", "天"),
+    ("90%以上", ">=", "90", "%"),
+    ("3天以内", "<=", "3", "天"),
+    ("人次等于100", "=", "100", "人次"),
+]
+
+# Periods and deadlines: time targets, no number with a unit such as 年全年.
+TIME = [
+    "2023年全年", "2024年年底前", "12月底前", "当年内", "2024年底前", "2020年12月31日前", "2020年12月", "2020年",
+    "2020年度", "本年度内", "年底前", "年内", "全年", "12月31日前", "6月30号前", "3月前", "10月中旬", "上半年",
+    "2023年第四季度", "第3季度末", "四季度", "明年年初", " 2023 年 全年 ", "２０２４年年底前",
+]
+
 # NFKC: full-width digits, letters, signs, comma, point and percent.
 FULL_WIDTH = [
     ("＝１００％", "=", "100", "%"),
@@ -171,9 +208,12 @@ UNPARSED = [
     "≥**%", "指标1", "★", "**", "☆", "XX", ">=XX%", "提升XX", "100XX", "≥xx人", "?",
     # ranges
     "100-200人", "1~2部", "1～2部", "1至2部", "90%-100%", "100人左右", "100余人", "约100人", "100多人",
-    # dates in the value column
-    "2020年12月31日前", "2020-12-31", "2020/12/31", "2020年12月", "2020年底前", "2020年", "<=2021年",
-    "2020年度",
+    # dates in no notation of the grammar's, and times mixed with a sign or a quantity
+    "2020-12-31", "2020/12/31", "<=2021年", "≥2023年全年", "2023年全年100人", "12月底前>=90%",
+    # months that may be a number of months, or a time beyond the calendar
+    "3月内", "13月底前", "2023年13月", "12月32日前", "1899年",
+    # units before the number that no table writes, or written twice differently
+    "人90", "满意度90", "%90人", "%=90百分点", "(%)≥90", "≥90(含)", "≥90(%", "等于", "不等于90%",
     # mixtures and conflicts
     ">=90%且<=100%", ">=90%,<=100%", "≥90%或≥100人", ">=100人以上", "≥100人以上", "=100%以内", ">=>=90",
     "100%%", ">=100%=", "100人以上>=",
@@ -206,6 +246,38 @@ def test_quantitative(text, op, value, unit):
     target = parse_target(text)
     assert parts(target) == (Q, op, Decimal(value), unit)
     assert target.raw == text.strip()
+
+
+@pytest.mark.parametrize("text, op, value, unit", REAL_NOTATIONS)
+def test_real_notations(text, op, value, unit):
+    target = parse_target(text)
+    assert parts(target) == (Q, op, Decimal(value), unit), text
+    assert target.raw == text.strip()
+
+
+@pytest.mark.parametrize("text", TIME)
+def test_time_phrases_are_time_targets(text):
+    target = parse_target(text)
+    assert parts(target) == (T, None, None, None), text
+    assert target.raw == text.strip()
+
+
+@pytest.mark.parametrize("sign", SIGNS)
+def test_every_sign_of_the_one_list_is_read_before_and_after(sign):
+    """SIGNS is what the importer takes for a printed 指标性质: each one must parse, in each position."""
+    for text in (f"{sign}100%", f"{sign} 100 %", f"%{sign}100", f"100%{sign}"):
+        assert parts(parse_target(text)) == (Q, SIGNS[sign], Decimal(100), "%"), text
+
+
+def test_every_kind_is_named_in_the_exports():
+    from xlgoals.export import TARGET_KINDS
+
+    assert set(TARGET_KINDS) == set(get_args(Kind)) and TARGET_KINDS["time"] == "时间"
+
+
+def test_a_month_alone_is_still_a_number_of_months():
+    assert parts(parse_target("12月")) == (Q, None, Decimal(12), "月")
+    assert parts(parse_target("<=6月")) == (Q, "<=", Decimal(6), "月")
 
 
 @pytest.mark.parametrize("text", QUALITATIVE)
@@ -293,6 +365,10 @@ def test_target_is_frozen_and_round_trips_as_json():
     assert json.loads(target.model_dump_json()) == {
         "kind": "quantitative", "op": ">=", "value": "85", "unit": "%", "raw": "≥85%"}
     assert hash(target) == hash(parse_target("≥85%"))
+    # the number as every other output writes a decimal: never an exponent
+    assert json.loads(parse_target(">=0.0000001%").model_dump_json())["value"] == "0.0000001"
+    time = parse_target("12月底前")
+    assert Target.model_validate_json(time.model_dump_json()) == time
 
 
 def test_import_is_light():
@@ -321,6 +397,7 @@ def test_never_raises_and_keeps_raw(value):
         assert target.raw == value.strip()
     if target.kind != Q:
         assert (target.op, target.value, target.unit) == (None, None, None)
+        assert target.kind in (L, T, U)
     else:
         assert target.value is not None and target.value.is_finite()
     if not target.raw:
@@ -331,7 +408,7 @@ def test_never_raises_and_keeps_raw(value):
 _OPS = {
     ">=": [">=", "≥", "≧", "⩾", "＞=", "=>", "不低于", "不少于", "不小于", "大于等于", "大于或等于"],
     "<=": ["<=", "≤", "≦", "⩽", "=<", "不高于", "不多于", "不超过", "不大于", "小于等于", "小于或等于"],
-    "=": ["=", "＝", "═", "=="],
+    "=": ["=", "＝", "═", "==", "等于"],
     ">": [">", "大于", "高于", "超过"],
     "<": ["<", "＜", "小于", "低于"],
 }
@@ -362,14 +439,19 @@ def _quantities(draw):
     if op is None:
         if written_unit is not None:  # 以上/以下 may state the op instead of a sign
             expected_op = draw(st.sampled_from([None, ">=", "<="]))
+        if unit in ("%", "‰"):  # %90: a percent may lead without a sign
+            layouts.append("unit first")
     else:
         sign = draw(st.sampled_from(_OPS[op]))
         if written_unit is not None:
             layouts += ["unit first", "sign last"]
     layout = draw(st.sampled_from(layouts))
-    pieces = {"sign first": [sign, number, written_unit],
-              "unit first": [written_unit, sign, number],
-              "sign last": [number, written_unit, sign]}[layout]
+    trailing = written_unit
+    if written_unit is not None and layout != "unit first" and draw(st.booleans()):
+        trailing = draw(st.sampled_from(["({})", "（{}）"])).format(written_unit)  # ≥90(%)
+    pieces = {"sign first": [sign, number, trailing],
+              "unit first": [written_unit, sign, number, draw(st.sampled_from([None, written_unit]))],  # %≥85%
+              "sign last": [number, trailing, sign]}[layout]
     if op is None and expected_op is not None:
         pieces.append(draw(st.sampled_from(_SUFFIXES[expected_op])))
     text = draw(st.sampled_from(["", " ", "\u3000"])).join(piece for piece in pieces if piece)
@@ -386,6 +468,8 @@ def _quantities(draw):
 @example((">=90000人", (Q, ">=", Decimal(90000), "人")))
 @example(("%=100", (Q, "=", Decimal(100), "%")))
 @example(("人次不少于1,000", (Q, ">=", Decimal(1000), "人次")))
+@example(("%≥85百分比", (Q, ">=", Decimal(85), "%")))
+@example(("=100.00(%)", (Q, "=", Decimal("100.00"), "%")))
 def test_generated_quantities_recover_op_value_and_unit(case):
     text, expected = case
     target = parse_target(text)
@@ -403,3 +487,21 @@ def test_short_phrases_around_a_word_are_qualitative(word, prefix, suffix):
 def test_a_digit_makes_a_word_unparsed(word, number, sign):
     assert parse_target(f"{sign}{number}{word}").kind == U
     assert parse_target(f"{word}{sign}{number}").kind == U
+
+
+@st.composite
+def _time_phrases(draw):
+    """[year] [part of it] [前/内], at least a year or a part, spaced and widened at random."""
+    year = draw(st.sampled_from(["", "2023年", "2024年度", "当年", "本年度", "今年", "明年"]))
+    part = draw(st.sampled_from(["", "全年", "年底", "年末", "年初", "上半年", "下半年", "第四季度", "第1季度末",
+                                 "12月31日", "6月底", "10月中旬", "3月初", "1月1号"]))
+    assume(year or part)
+    end = draw(st.sampled_from(["", "前", "之前", "以前", "内", "以内"]))
+    text = draw(st.sampled_from(["", " ", "\u3000"])).join(piece for piece in (year, part, end) if piece)
+    return _full_width(text) if draw(st.booleans()) else text
+
+
+@given(_time_phrases())
+@example("2024年底前")
+def test_generated_time_phrases_are_time_targets(text):
+    assert parts(parse_target(text)) == (T, None, None, None), text

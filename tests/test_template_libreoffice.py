@@ -103,7 +103,8 @@ def test_print_setup(inspected):
     for n in range(1, PROJECTS + 1):
         page = _sheet(inspected, f"项目{n}")["page"]
         assert abs(page["width"] - 21000) <= 5 and abs(page["height"] - 29700) <= 5
-        assert page["scale_to_pages_x"] == 1 and page["print_title_rows"] == "$1:$2"
+        table = SHANGHAI.places()[-1]
+        assert page["scale_to_pages_x"] == 1 and page["print_title_rows"] == f"${table.heading_row}:${table.header_row}"
 
 
 def test_save_as_xlsx_keeps_protection_and_validations(inspected, round_tripped):

@@ -8,6 +8,7 @@ filing, every field of all five projects, and a report that names every decision
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from xlgoals.errors import InputFileError
 from xlgoals.model import Filing
+from xlgoals.targets import SIGNS
 from xlgoals.textimport import (
     NO_TABLE_MESSAGE,
     ImportResult,
@@ -642,6 +644,18 @@ def test_national_published_variants() -> None:
     assert result.filing == expected and result.report.unused == [UnusedLine(1, "附件2")]
     # the framework is detected from that header too
     assert parse_published_text(text.replace("项目资金情况\n", "")).filing.framework == "national-2021"
+
+
+@pytest.mark.parametrize("sign", SIGNS)
+def test_every_sign_in_the_sign_column_makes_a_target_the_grammar_reads(sign) -> None:
+    """One list of signs: what the importer takes for a 指标性质 the grammar reads (等于 was imported, then refused)."""
+    text = NATIONAL_PUBLISHED.replace("质量指标 工程验收合格率 ＝ 100 %", f"质量指标 工程验收合格率 {sign} 100 %")
+    result = parse_published_text(text)
+    row = result.filing.projects[0].indicators[2]
+    assert (row.level3, row.target.raw) == ("工程验收合格率", f"{sign}100%")
+    assert (row.target.kind, row.target.op, row.target.value, row.target.unit) == (
+        "quantitative", SIGNS[sign], Decimal(100), "%")
+    assert [(u.line_no, u.field) for u in result.report.unsure] == [(22, "projects[0].indicators[1]")]
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)

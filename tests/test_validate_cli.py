@@ -10,7 +10,7 @@ import pytest
 
 from xlgoals import Filing, layout, write_filing
 from xlgoals.rules import CATALOGUE
-from xlgoals.workbook.marks import MARK_AUTHOR
+from xlgoals.workbook.marks import MARK_AUTHOR, REPORT_HEADER_ROW
 from xlgoals.workbook.styles import MARK_FILLS, openpyxl_fill
 from tests.support.cli import digest, run
 from tests.conftest import EXAMPLE, ROOT
@@ -108,14 +108,17 @@ def test_annotated_copy_marks_every_finding(annotated):
     for finding in report["findings"]:
         cell = wb[finding["sheet"]][finding["cell"]]
         assert cell.comment is not None and cell.comment.author == MARK_AUTHOR
-        assert finding["message"] in cell.comment.text
+        label = "强制性" if finding["severity"] == "error" else "提示性"  # what the note says first: the message
+        assert f"【{label}】{finding['message']}（{finding['code']}）" in cell.comment.text.split("\n")
         expected = ERROR_FILL if finding["severity"] == "error" else WARNING_FILL
         worst = "error" if "强制性" in cell.comment.text else "warning"
         assert cell.fill.fgColor.rgb == (ERROR_FILL if worst == "error" else expected).fgColor.rgb
     sheet = wb[layout.REPORT_SHEET]
-    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    first = REPORT_HEADER_ROW + 1
+    rows = list(sheet.iter_rows(min_row=first, values_only=True))
     assert len(rows) == len(report["findings"])
-    links = [sheet.cell(r, 4).hyperlink.location for r in range(3, 3 + len(rows))]
+    assert [row[4] for row in rows] == [finding["message"] for finding in report["findings"]]
+    links = [sheet.cell(r, 4).hyperlink.location for r in range(first, first + len(rows))]
     assert links[0] == f"'{report['findings'][0]['sheet']}'!{report['findings'][0]['cell']}"
     assert wb["上海市劳模节日慰问金"].protection.sheet  # protection kept
     # the annotated copy is still a readable filing with the same projects
@@ -145,7 +148,7 @@ def test_annotation_visible_in_libreoffice(annotated):
         if finding["severity"] == "error":
             assert cell["back_color"] == error_color
     listing = sheets[layout.REPORT_SHEET]["cells"]
-    assert listing["F3"]["string"] == report["findings"][0]["message"]
+    assert listing[f"E{REPORT_HEADER_ROW + 1}"]["string"] == report["findings"][0]["message"]
 
 
 def test_annotating_again_clears_fixed_marks(annotated, tmp_path):
@@ -176,3 +179,58 @@ def test_text_report_goes_to_the_output_file(seed_workbook, tmp_path):
     text = target.read_text(encoding="utf-8")
     findings = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)["findings"]
     assert all(f["cell"] in text and f["code"] in text for f in findings)
+
+
+def test_an_amount_is_written_alike_in_the_report_and_the_exports(tmp_path, example_data):
+    """One amount formatter: -0.0000001 yuan is never -1E-7, in validate --format json as in the exports."""
+    project = example_data["projects"][4]
+    project["budget"]["current_year"] = "-0.0000001"
+    path = write_filing(Filing.model_validate({**example_data, "projects": [project]}), tmp_path / "tiny.xlsx")
+    result = run("validate", str(path), "--format", "json")
+    assert result.returncode == 1 and "E-" not in result.stdout, result.stdout + result.stderr
+    negative = next(f for f in json.loads(result.stdout)["findings"] if f["code"] == "amount-negative")
+    assert negative["value"] == "-0.0000001" and "（-0.0000001）" in negative["message"]
+    for fmt in ("json", "csv"):
+        assert run("export", str(path), "-o", str(tmp_path / f"out.{fmt}"), "--format", fmt).returncode == 0
+    exported = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert exported["projects"][0]["budget"]["current_year"] == negative["value"]
+    csv_text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert ",-0.0000001," in csv_text and "E-" not in csv_text
+
+
+def test_blank_template_does_not_pass(tmp_path):
+    """Nothing filled is a finding (exit 1), on screen, in JSON and on the annotated copy's 校验结果."""
+    from xlgoals import build_template
+
+    blank = build_template(tmp_path / "空白.xlsx", unit="上海市总工会", year=2021)
+    result = run("validate", str(blank))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "没有填写任何项目" in result.stdout and "filing-empty" in result.stdout
+    assert result.stdout.rstrip().endswith("校验未通过：1 个强制性错误，0 个提示性问题。")
+    annotated = tmp_path / "已标注.xlsx"
+    result = run("validate", str(blank), "--format", "json", "--annotate", str(annotated))
+    assert result.returncode == 1
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "filing-empty" and finding["file"] == str(blank)
+    listed = list(openpyxl.load_workbook(annotated)[layout.REPORT_SHEET].iter_rows(min_row=REPORT_HEADER_ROW + 1,
+                                                                                   values_only=True))
+    assert [(row[1], row[2], row[6]) for row in listed] == [("强制性", None, "filing-empty")]
+
+
+def test_a_folder_validates_every_workbook_in_it(seed_workbook, clean_workbook, tmp_path):
+    """As merge reads folders: every workbook inside (sub-folders too), each file's findings under its name."""
+    folder = tmp_path / "各部门"
+    (folder / "二处").mkdir(parents=True)
+    (folder / "一处.xlsx").write_bytes(clean_workbook.read_bytes())
+    (folder / "二处" / "二处.xlsx").write_bytes(seed_workbook.read_bytes())
+    (folder / "说明.txt").write_text("不是工作簿", encoding="utf-8")
+    result = run("validate", str(folder), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["files"] == [str(folder / "一处.xlsx"), str(folder / "二处" / "二处.xlsx")]
+    alone = json.loads(run("validate", str(seed_workbook), "--format", "json").stdout)["findings"]
+    assert [{**f, "file": None} for f in report["findings"]] == [{**f, "file": None} for f in alone]
+    empty = tmp_path / "空文件夹"
+    empty.mkdir()
+    result = run("validate", str(empty))
+    assert result.returncode == 2 and result.stderr == f"错误：{empty}：文件夹中没有工作簿（.xlsx、.xlsm）。\n"

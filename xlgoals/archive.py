@@ -38,7 +38,7 @@ archive migrates it in the same transaction; reading never changes the file)::
         unit, year, position, row INTEGER,                  -- PRIMARY KEY; row = 1, 2, ... in the project
         level1, level2, level3,                             -- 一级/二级/三级指标
         target,                                             -- 指标目标值 as written: '>=90000人'
-        target_kind,                                        -- 'quantitative' / 'qualitative' / 'unparsed'
+        target_kind,                                        -- 'quantitative' / 'qualitative' / 'time' / 'unparsed'
         target_op, target_value, target_unit,               -- '>=', '90000' (decimal TEXT), '人'
         horizon, weight, standard)                          -- v2: 'annual'/'period', 权重, 指标解释
         FOREIGN KEY (unit, year, position) REFERENCES projects ON DELETE CASCADE
@@ -75,6 +75,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InputFileError, OutputFileError, XlgoalsError
 from .fileio import check_input
+from .values import amount_text
 
 if TYPE_CHECKING:
     from .model import Filing, Project
@@ -340,15 +341,10 @@ def _project_json(project: Project) -> str:
 
 def _json_value(value: object) -> str:
     if isinstance(value, Decimal):
-        return _decimal_text(value)
+        return amount_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} cannot be archived")
-
-
-def _decimal_text(value: Decimal) -> str:
-    """Exact, and in the notation the amount reader accepts back (no exponent)."""
-    return format(value, "f") if value.is_finite() else str(value)
 
 
 def _column(value: object) -> object:
@@ -356,7 +352,7 @@ def _column(value: object) -> object:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
-        return _decimal_text(value)
+        return amount_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

@@ -13,45 +13,27 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from . import __version__
 from .errors import XlgoalsError
+from .usage import App, choice, run, whole
 
-def _chinese_help() -> None:
-    """typer prints its help's frame (Usage, Options, the --help line) in English; finance staff read Chinese."""
-    from typer import core as typer_core
-    from typer._click import core as click_core, formatting
-
-    words = {"Arguments": "参数", "Options": "选项", "Commands": "命令", "required": "必填",
-             "default: {default}": "默认：{default}"}
-    typer_core._ = lambda text: words.get(text, text)
-    write_usage = formatting.HelpFormatter.write_usage
-
-    def chinese_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
-        write_usage(self, prog, args, "用法：" if prefix is None else prefix)
-
-    get_help_option = click_core.Command.get_help_option
-
-    def chinese_help_option(self, ctx):
-        option = get_help_option(self, ctx)
-        if option is not None:
-            option.help = "显示本帮助并退出。"
-        return option
-
-    formatting.HelpFormatter.write_usage = chinese_usage
-    click_core.Command.get_help_option = chinese_help_option
-
-
-_chinese_help()
-app = typer.Typer(
-    name="xlgoals",
-    help="财政项目支出绩效目标表工具：生成模板、导入、校验、填充、合并、导出。",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+app = App(name="xlgoals", help="财政项目支出绩效目标表工具：生成模板、导入、校验、填充、合并、导出。")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        out.print(f"xlgoals {__version__}（Python {sys.version.split()[0]}）", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_show_version,
+                                          help="显示版本并退出。")] = False,
+) -> None:
+    """Options of ``xlgoals`` itself, before any command."""
 
 
 def user_errors(command: Callable) -> Callable:
@@ -117,13 +99,13 @@ class ImportFormat(str, Enum):
 @app.command()
 @user_errors
 def template(
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出的模板文件（.xlsx）")],
-    unit: Annotated[str, typer.Option("--unit", help="申报单位名称")],
-    year: Annotated[int, typer.Option("--year", min=2000, max=2100, help="预算年度")],
-    form: Annotated[str, typer.Option("--form", help="表样编号（shanghai-2020、national-2015、national-2015-yitihua）或自定义表样文件（.toml）")] = "shanghai-2020",
-    framework: Annotated[str | None, typer.Option("--framework", help="指标框架编号或自定义框架文件（.toml）；默认为表样指定的框架")] = None,
-    projects: Annotated[int, typer.Option("--projects", min=1, max=200, help="项目表数量")] = 5,
-    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出的模板文件（.xlsx）")],
+    unit: Annotated[str, typer.Option("--unit", metavar="名称", help="申报单位名称")],
+    year: Annotated[int, whole("--year", metavar="年度", low=2000, high=2100, help="预算年度")],
+    form: Annotated[str, typer.Option("--form", metavar="表样", help="表样编号（shanghai-2020、national-2015、national-2015-yitihua）或自定义表样文件（.toml）")] = "shanghai-2020",
+    framework: Annotated[str | None, typer.Option("--framework", metavar="框架", help="指标框架编号或自定义框架文件（.toml）；默认为表样指定的框架")] = None,
+    projects: Annotated[int, whole("--projects", metavar="数量", low=1, high=200, help="项目表数量")] = 5,
+    password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
 ) -> None:
     """生成受保护的绩效目标表模板（按所选表样）。"""
     from .frameworks import load_framework
@@ -141,11 +123,11 @@ def template(
 @app.command("import")
 @user_errors
 def import_(
-    inputs: Annotated[list[Path], typer.Argument(help="要导入的文件：已发布表格的 PDF 或其文本（.txt），或 .json、.xlsx", readable=False)],
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
-    framework: Annotated[str | None, typer.Option("--framework", help="已发布表格使用的指标框架（默认：自动识别）")] = None,
-    fmt: Annotated[ImportFormat, typer.Option("--format", help="输出格式：xlsx 工作簿或 json")] = ImportFormat.xlsx,
-    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要导入的文件：已发布表格的 PDF 或其文本（.txt），或 .json、.xlsx", readable=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出文件")],
+    framework: Annotated[str | None, typer.Option("--framework", metavar="框架", help="已发布表格使用的指标框架（默认：自动识别）")] = None,
+    fmt: Annotated[ImportFormat, choice(ImportFormat, "--format", help="输出格式：xlsx 工作簿或 json")] = ImportFormat.xlsx,
+    password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
 ) -> None:
     """把已发布的绩效目标表（PDF 或其文本）或已有数据（.json、.xlsx）导入为模板工作簿（或 JSON）。"""
     from .export import export_filing
@@ -170,10 +152,10 @@ def import_(
 @app.command()
 @user_errors
 def export(
-    source: Annotated[Path, typer.Argument(help="绩效目标表工作簿（.xlsx），或合并后的汇总填报", readable=False)],
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="json：完整数据；csv：表格；parquet：供数据分析")] = ExportFormat.json,
-    table: Annotated[ExportTable | None, typer.Option("--table", help="导出汇总表或指标明细（csv、parquet）；不指定时 csv 为每个指标一行的完整表")] = None,
+    source: Annotated[Path, typer.Argument(metavar="文件", help="绩效目标表工作簿（.xlsx），或合并后的汇总填报", readable=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出文件")],
+    fmt: Annotated[ExportFormat, choice(ExportFormat, "--format", help="json：完整数据；csv：表格；parquet：供数据分析")] = ExportFormat.json,
+    table: Annotated[ExportTable | None, choice(ExportTable, "--table", help="导出汇总表或指标明细（csv、parquet）；不指定时 csv 为每个指标一行的完整表")] = None,
 ) -> None:
     """把工作簿导出为 JSON、CSV（带 BOM，可直接用 Excel 打开）或 Parquet。"""
     from .export import export_filing, export_table
@@ -199,25 +181,37 @@ def export(
 
 @app.command()
 def validate(
-    inputs: Annotated[list[Path], typer.Argument(help="要校验的工作簿（.xlsx）或 JSON", readable=False)],
-    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）", readable=False)] = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="text：表格；json：结构化结果")] = ReportFormat.text,
-    annotate: Annotated[Path | None, typer.Option("--annotate", help="另存一份标注了问题单元格的工作簿")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="把结果写入文件（默认输出到屏幕）")] = None,
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要校验的工作簿（.xlsx）或 JSON，或存放工作簿的文件夹", readable=False)],
+    rules: Annotated[Path | None, typer.Option("--rules", metavar="文件", help="规则设置文件（.toml）", readable=False)] = None,
+    fmt: Annotated[ReportFormat, choice(ReportFormat, "--format", help="text：表格；json：结构化结果")] = ReportFormat.text,
+    annotate: Annotated[Path | None, typer.Option("--annotate", metavar="文件", help="另存一份标注了问题单元格的工作簿")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", metavar="文件", help="把结果写入文件（默认输出到屏幕）")] = None,
 ) -> None:
     """校验绩效目标表：列出每个问题及其单元格。退出码：0 无错误，1 有强制性错误，2 文件无法读取。"""
     from .errors import InputFileError
     from .fileio import atomic_output
+    from .merge import collect_inputs
     from .rules import Report, load_settings, validate as run_validate
 
+    report, unreadable, files = Report(), 0, []
+    for path in inputs:  # a folder: every workbook in it, as merge reads it
+        try:
+            found = collect_inputs([path]) if path.is_dir() else [path]
+        except XlgoalsError as error:  # a folder that cannot be listed
+            err.print(f"错误：{error}", markup=False, soft_wrap=True)
+            unreadable += 1
+            continue
+        if not found:
+            err.print(f"错误：{path}：文件夹中没有工作簿（.xlsx、.xlsm）。", markup=False, soft_wrap=True)
+            unreadable += 1
+        files += found
     try:
         settings = load_settings(rules) if rules else None
-        if annotate is not None and len(inputs) != 1:
+        if annotate is not None and len(files) > 1:
             raise InputFileError("--annotate 一次只能用于一个文件，请逐个校验。", annotate)
     except XlgoalsError as error:
         _stop(error)
-    report, unreadable = Report(), 0
-    for path in _once(inputs):
+    for path in _once(files):
         try:
             single = run_validate(path, settings)
         except XlgoalsError as error:
@@ -241,7 +235,7 @@ def validate(
             report.render(buffer)
             text = buffer.file.getvalue()
         try:
-            with atomic_output(output, inputs=tuple(inputs)) as temp:
+            with atomic_output(output, inputs=(*inputs, *files)) as temp:
                 temp.write_text(text, encoding="utf-8")
         except XlgoalsError as error:
             _stop(error)
@@ -265,14 +259,14 @@ class SignStyleOption(str, Enum):
 @app.command()
 @user_errors
 def fill(
-    source: Annotated[Path, typer.Argument(help="要填充的绩效目标表工作簿（.xlsx）", readable=False)],
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出的工作簿（不会覆盖原文件）")],
-    last_year: Annotated[Path | None, typer.Option("--from", help="上年的绩效目标表（.xlsx、.json，或历年数据库 .db）", readable=False)] = None,
-    executed: Annotated[Path | None, typer.Option("--executed", help="上年执行数（CSV 或 xlsx：项目名称、执行数）", readable=False)] = None,
+    source: Annotated[Path, typer.Argument(metavar="文件", help="要填充的绩效目标表工作簿（.xlsx）", readable=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出的工作簿（不会覆盖原文件）")],
+    last_year: Annotated[Path | None, typer.Option("--from", metavar="文件", help="上年的绩效目标表（.xlsx、.json，或历年数据库 .db）", readable=False)] = None,
+    executed: Annotated[Path | None, typer.Option("--executed", metavar="文件", help="上年执行数（CSV 或 xlsx：项目名称、执行数）", readable=False)] = None,
     normalise: Annotated[bool, typer.Option("--normalise", help="统一指标目标值的写法")] = False,
-    sign_style: Annotated[SignStyleOption, typer.Option("--sign-style", help="统一写法时的比较符号：ascii 为 >=，symbol 为 ≥")] = SignStyleOption.ascii,
-    report_path: Annotated[Path | None, typer.Option("--report", help="把填充报告另存为 JSON")] = None,
-    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
+    sign_style: Annotated[SignStyleOption, choice(SignStyleOption, "--sign-style", help="统一写法时的比较符号：ascii 为 >=，symbol 为 ≥")] = SignStyleOption.ascii,
+    report_path: Annotated[Path | None, typer.Option("--report", metavar="文件", help="把填充报告另存为 JSON")] = None,
+    password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
 ) -> None:
     """补充标准指标和一级/二级目标，沿用上年数据；列出每处改动和未能填充的地方。"""
     from .fileio import atomic_output, check_output
@@ -292,46 +286,44 @@ def fill(
 
 
 def _render_fill_report(report, cells) -> None:
-    from rich.table import Table
+    from .terminal import add_row, table
 
     if report.changes:
-        table = Table(title="已填充", title_justify="left")
-        for name in ("工作表", "单元格", "原值", "新值", "说明"):
-            table.add_column(name, overflow="fold")
+        drawn = table("已填充", ("工作表", "单元格", "原值", "新值", "说明"), whole=("单元格",))
         for change in report.changes:
             sheet, cell = cells.get((change.project, change.field), (change.project, change.field))
-            table.add_row(sheet or "", cell or change.field, "" if change.before is None else str(change.before),
-                          str(change.after), change.reason + ("（请核对）" if change.review else ""))
-        out.print(table)
+            add_row(drawn, sheet or "", cell or change.field, "" if change.before is None else str(change.before),
+                    str(change.after), change.reason + ("（请核对）" if change.review else ""))
+        out.print(drawn)
     if report.skipped:
-        table = Table(title="未填充（需要人工判断）", title_justify="left")
-        for name in ("项目", "字段", "原因"):
-            table.add_column(name, overflow="fold")
+        drawn = table("未填充（需要人工判断）", ("项目", "字段", "原因"))
         for skipped in report.skipped:
-            table.add_row(skipped.project or "", skipped.field, skipped.reason)
-        out.print(table)
+            add_row(drawn, skipped.project or "", skipped.field, skipped.reason)
+        out.print(drawn)
 
 
 @app.command()
 @user_errors
 def merge(
-    inputs: Annotated[list[Path], typer.Argument(help="各部门提交的工作簿，或存放它们的文件夹", readable=False)],
-    output: Annotated[Path, typer.Option("-o", "--output", help="汇总后的填报工作簿（.xlsx）")],
-    report_path: Annotated[Path | None, typer.Option("--report", help="把合并报告另存为 JSON")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="并行读取的进程数（默认：CPU 核数）")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="有任何强制性错误时不生成汇总文件，退出码 1")] = False,
-    unit: Annotated[str | None, typer.Option("--unit", help="填报单位（默认：多数文件的单位）")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="预算年度（默认：多数文件的年度）")] = None,
-    rules: Annotated[Path | None, typer.Option("--rules", help="规则设置文件（.toml）", readable=False)] = None,
-    password: Annotated[str, typer.Option("--password", help="工作表保护密码")] = "xlgoals",
-    archive: Annotated[Path | None, typer.Option("--archive", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="各部门提交的工作簿，或存放它们的文件夹", readable=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="汇总后的填报工作簿（.xlsx）")],
+    report_path: Annotated[Path | None, typer.Option("--report", metavar="文件", help="把合并报告另存为 JSON")] = None,
+    jobs: Annotated[int | None, whole("--jobs", metavar="进程数", low=1, help="并行读取的进程数，默认为 CPU 核数")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="有任何强制性错误（含未合并的文件）时不生成汇总文件，退出码 1")] = False,
+    unit: Annotated[str | None, typer.Option("--unit", metavar="名称", help="填报单位（默认：多数文件的单位）")] = None,
+    year: Annotated[int | None, whole("--year", metavar="年度", low=2000, high=2100, help="预算年度，默认为多数文件的年度")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", metavar="文件", help="规则设置文件（.toml）", readable=False)] = None,
+    password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
+    archive: Annotated[Path | None, typer.Option("--archive", metavar="文件", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
 ) -> None:
-    """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。"""
+    """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。退出码：0 全部合并，1 有文件未合并（其他单位或年度、没有填写项目），2 有文件无法读取。"""
     from .fileio import atomic_output, check_output, real_path
     from .merge import collect_inputs, merge as run_merge
     from .rules import load_settings
     from .workbook.summary import write_merged
+    from .workbook.writer import check_workbook_name
 
+    check_workbook_name(output)
     settings = load_settings(rules) if rules else None
     sources = [path for path in collect_inputs(inputs) if real_path(path) != real_path(output)]
     outputs = [check_output(output)]  # replacing an input is refused by run_merge, which knows earlier filings
@@ -355,6 +347,14 @@ def merge(
 
         stored = archive_filing(archive, result.filing, source=str(output))
         out.print(f"已存入历年数据库：{archive}（{result.filing.unit} {result.filing.year}年度，{stored} 个项目）")
+    left_out = result.not_merged()
+    if left_out:  # the merged filing lacks these inputs: said last, and the exit code says it too
+        from .merge import NOT_MERGED
+
+        reasons = "，".join(f"{label} {left_out[kind]} 个" for kind, label in NOT_MERGED.items() if left_out[kind])
+        err.print(f"注意：{sum(left_out.values())} 个输入文件未合并（{reasons}），汇总填报不含它们的项目；"
+                  "原因见上面的“输入文件”表。", markup=False, soft_wrap=True)
+        raise typer.Exit(2 if "unreadable" in left_out else 1)
 
 
 def _progress(label: str):
@@ -376,19 +376,25 @@ def _progress(label: str):
 
 
 def _render_merge(result) -> None:
-    from rich.table import Table
+    from .terminal import add_row, table
 
-    table = Table(title="输入文件", title_justify="left")
-    for name in ("文件", "部门", "项目数", "状态"):
-        table.add_column(name, overflow="fold")
+    drawn = table("输入文件", ("文件", "部门", "项目数", "状态"), whole=("项目数",))
     for submission in result.submissions:
         status = submission.status + (f"：{submission.error}" if submission.error else "")
-        table.add_row(Path(submission.path).name, submission.department, str(submission.projects), status)
-    out.print(table)
+        add_row(drawn, Path(submission.path).name, submission.department, str(submission.projects), status)
+    out.print(drawn)
+    from rich.text import Text
+
+    said: set[tuple[str | None, str]] = set()
     for event in result.events:
         style = "red" if event.severity == "error" else "yellow"
+        if event.kind == "duplicate-project":  # one line per project, however many departments sent it
+            if (event.project, event.action) not in said:
+                said.add((event.project, event.action))
+                out.print(Text.assemble((f"“{event.project}”", style), " ", event.action))
+            continue
         subject = f"“{event.project}” " if event.project else ""
-        out.print(f"[{style}]{Path(event.file).name if '/' in event.file else event.file}[/] {subject}{event.action}")
+        out.print(Text.assemble((Path(event.file).name, style), " ", subject, event.action))
     errors = sum(f.severity == "error" for f in result.findings)
     warnings = len(result.findings) - errors
     out.print(f"校验：{errors} 个强制性错误，{warnings} 个提示性问题（详见汇总文件的“校验结果”表）。")
@@ -397,7 +403,7 @@ def _render_merge(result) -> None:
 @app.command("rules")
 @user_errors
 def rules_(
-    fmt: Annotated[CatalogueFormat, typer.Option("--format", help="text、json 或 markdown")] = CatalogueFormat.text,
+    fmt: Annotated[CatalogueFormat, choice(CatalogueFormat, "--format", help="text、json 或 markdown")] = CatalogueFormat.text,
 ) -> None:
     """列出全部校验规则：代码、名称、级别和含义。"""
     from .rules.catalogue_doc import catalogue_json, catalogue_markdown, render_catalogue
@@ -410,14 +416,7 @@ def rules_(
         render_catalogue(out)
 
 
-addin_app = typer.Typer(
-    name="addin",
-    help="Excel 加载项：生成 xlgoals.xlam，安装后 Excel 中出现“绩效目标”选项卡。",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+addin_app = App(name="addin", help="Excel 加载项：生成 xlgoals.xlam，安装后 Excel 中出现“绩效目标”选项卡。")
 app.add_typer(addin_app)
 
 
@@ -429,7 +428,7 @@ class AddinPlatform(str, Enum):
 @addin_app.command("build")
 @user_errors
 def addin_build(
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出的加载项文件（.xlam）")] = Path("xlgoals.xlam"),
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出的加载项文件（.xlam）")] = Path("xlgoals.xlam"),
     with_excel: Annotated[bool, typer.Option("--with-excel", help="在装有 Excel 的 Windows 上由 Excel 本身生成（通过 COM 导入 VBA 模块）")] = False,
 ) -> None:
     """生成 Excel 加载项 xlgoals.xlam：“绩效目标”功能区选项卡和调用 xlgoals 的 VBA。"""
@@ -446,7 +445,7 @@ def addin_build(
 @user_errors
 def addin_install(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出安装步骤，不做任何改动")] = False,
-    platform: Annotated[AddinPlatform | None, typer.Option("--platform", help="目标系统（默认：本机）；不是本机时只能与 --dry-run 一起使用")] = None,
+    platform: Annotated[AddinPlatform | None, choice(AddinPlatform, "--platform", help="目标系统（默认：本机）；不是本机时只能与 --dry-run 一起使用")] = None,
 ) -> None:
     """把加载项装到 Excel 启动时自动打开的文件夹，并设置用当前的 Python 运行。"""
     from .addin.install import plan, target_platform
@@ -465,28 +464,4 @@ def addin_install(
 
 def main() -> None:
     """Entry point of the ``xlgoals`` script: usage mistakes are reported in Chinese too."""
-    try:  # typer ≥ 0.26 vendors click; older releases depend on it
-        from typer._click import exceptions as click_errors
-    except ImportError:
-        from click import exceptions as click_errors
-
-    try:
-        code = app(standalone_mode=False)
-    except click_errors.NoSuchOption as error:
-        code = _usage(f"没有选项 {error.option_name}")
-    except click_errors.MissingParameter as error:
-        names = "、".join(error.param.opts) if error.param is not None and error.param.opts else "必填参数"
-        code = _usage(f"缺少 {names}")
-    except click_errors.BadParameter as error:
-        name = "、".join(error.param.opts) if error.param is not None and error.param.opts else "参数"
-        code = _usage(f"{name} 的值无效，请检查输入")
-    except click_errors.UsageError as error:
-        code = _usage(f"命令用法有误（{error.message}）")
-    except (KeyboardInterrupt, typer.Abort):
-        code = 130
-    sys.exit(code if isinstance(code, int) else 0)
-
-
-def _usage(message: str) -> int:
-    err.print(f"错误：{message}。用 xlgoals --help 查看用法。", markup=False, soft_wrap=True)
-    return 2
+    sys.exit(run(app, err))

@@ -31,6 +31,7 @@ from .fill import fill_filing
 from .rules import Report, validate as run_rules
 from .workbook.builder import DEFAULT_PASSWORD, cells_of_indicator, sheet_title
 from .workbook.marks import cell_marks, is_mark_note, sheet_reference, template_fill
+from .layout import Form
 from .workbook.reader import WorkbookContent, content_of, filing_from_content, table_places
 from .workbook.sheets import Sheet, report_sheet
 from .workbook.styles import COLOURS
@@ -54,7 +55,8 @@ def validate(book: Any = None) -> Report | None:
     book = book or _caller()
     with _action(book, "校验"):
         content = read_book(book)
-        report = run_rules(filing_from_content(content))
+        filing = filing_from_content(content)
+        report = run_rules(filing)
         findings = report.sorted()
         sheets = {sheet.name: sheet for sheet in book.sheets}
         by_sheet: dict[str, dict[str, Any]] = defaultdict(dict)
@@ -72,7 +74,7 @@ def validate(book: Any = None) -> Report | None:
                     _paint(sheet, refs, fill)
                 for ref, note in notes.items():
                     sheet.range(ref).add_note(note.text)
-            _write_report_sheet(book, sheets, findings, report.summary())
+            _write_report_sheet(book, sheets, findings, report.summary(), filing.resolved_form())
         book.app.alert(f"{report.summary()}\n问题已标注在对应单元格上，并列在“{layout.REPORT_SHEET}”表中。",
                        title=f"{TITLE} · 校验")
         return report
@@ -228,12 +230,12 @@ def read_book(book: Any) -> WorkbookContent:
     return content_of(book.fullname, list(sheets), grid_of)
 
 
-def _write_report_sheet(book: Any, sheets: dict[str, Any], findings: list, summary: str) -> None:
+def _write_report_sheet(book: Any, sheets: dict[str, Any], findings: list, summary: str, form: Form) -> None:
     """校验结果 (:func:`.workbook.sheets.report_sheet`) after the cover."""
     after = sheets.get(layout.COVER_SHEET) or next(iter(sheets.values()))
     with _structure_unlocked(book):
         sheet = book.sheets.add(layout.REPORT_SHEET, after=after)
-    _draw_sheet(sheet, report_sheet(findings, summary))
+    _draw_sheet(sheet, report_sheet(findings, summary, form))
 
 
 def _draw_sheet(sheet: Any, declared: Sheet) -> None:
@@ -262,6 +264,12 @@ def _draw_sheet(sheet: Any, declared: Sheet) -> None:
         _paint(sheet, _runs(refs), fill)
     for column, size in enumerate(declared.widths, start=1):
         sheet.range(f"{_column(column)}:{_column(column)}").column_width = size
+    for cell in cells:
+        if cell.to is not None and cell.to != (cell.row, cell.column):
+            sheet.range((cell.row, cell.column), cell.to).merge()
+    for height, rows in _group(declared.heights, lambda size: size).items():
+        for address in _chunks([f"{row}:{row}" for row in rows]):
+            sheet.range(address).row_height = height
 
 
 def _runs(refs: list[str]) -> list[str]:

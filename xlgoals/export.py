@@ -14,6 +14,7 @@ from .errors import OutputFileError
 from .fileio import atomic_output
 from .layout import HORIZON_LABELS
 from .model import Filing, Project, value_at
+from .values import amount_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -68,7 +69,7 @@ def csv_rows(filing: Filing) -> Iterator[list[object]]:
 
 DETAIL_TABLE = layout.DETAIL_SHEET
 SUMMARY_TABLE = layout.SUMMARY_SHEET
-TARGET_KINDS = {"quantitative": "定量", "qualitative": "定性", "unparsed": "无法识别"}
+TARGET_KINDS = {"quantitative": "定量", "qualitative": "定性", "time": "时间", "unparsed": "无法识别"}
 
 
 def detail_columns(filing: Filing) -> tuple[str, ...]:
@@ -80,6 +81,9 @@ def detail_rows(filing: Filing, departments: list[str | None]) -> Iterator[tuple
     for project, department in zip(filing.projects, departments):
         for index, indicator in enumerate(project.indicators, start=1):
             yield (department, project.name, index, *_indicator_values(filing, indicator))
+
+
+SOURCE_FILE_HEADER = "来源文件"
 
 
 @dataclass(frozen=True)
@@ -94,16 +98,18 @@ class SummaryColumn:
 
 
 def summary_columns(form) -> list[SummaryColumn]:
-    """汇总表's columns for a form: who and what, the form's choices, its amounts in its unit, counts."""
-    columns = [SummaryColumn("序号", 6, "number"), SummaryColumn("部门", 16, "text"),
-               SummaryColumn("来源文件", 22, "text"), SummaryColumn("项目名称", 34, "link", "name")]
-    columns += [SummaryColumn(spot.label, 14 if len(spot.label) < 5 else 16, "text", spot.path)
+    """汇总表's columns for a form: who and what, the form's choices, its amounts in its unit, counts,
+    and last the source file (shown on screen, not printed: the page keeps one row per line at 9 pt)."""
+    amount_width = 13 if form.money_unit == "元" else 12
+    columns = [SummaryColumn("序号", 4, "number"), SummaryColumn(layout.SUMMARY_DEPARTMENT_HEADER, 12, "text"),
+               SummaryColumn(layout.SUMMARY_NAME_HEADER, 24, "link", "name")]
+    columns += [SummaryColumn(spot.label, 16 if spot.path == "category" else 10, "text", spot.path)
                 for spot in form.input_spots if spot.kind == "choice"]
-    columns += [SummaryColumn(_field_header(form, spot), 16, "amount", spot.path)
+    columns += [SummaryColumn(_field_header(form, spot), amount_width, "amount", spot.path)
                 for spot in form.spots if spot.kind == "amount"]
     if form.has("budget.prior_year_budget") and form.has("budget.current_year"):
-        columns.append(SummaryColumn("较上年变化", 11, "change"))
-    return columns + [SummaryColumn("指标数", 8, "count")]
+        columns.append(SummaryColumn("较上年变化", 8, "change"))
+    return columns + [SummaryColumn("指标数", 5, "count"), SummaryColumn(SOURCE_FILE_HEADER, 22, "text")]
 
 
 def summary_rows(filing: Filing, departments: list[str | None]) -> Iterator[tuple]:
@@ -118,9 +124,9 @@ def summary_value(form, column: SummaryColumn, project: Project, number: int, de
     """One 汇总表 cell's value (for the sheet, the cached result of its formula)."""
     if column.kind == "number":
         return number
-    if column.header == "部门":
+    if column.header == layout.SUMMARY_DEPARTMENT_HEADER:
         return department
-    if column.header == "来源文件":
+    if column.header == SOURCE_FILE_HEADER:
         return Path(project.source.file).name if project.source is not None and project.source.file else None
     if column.kind == "amount":
         value = value_at(project, column.path)
@@ -210,6 +216,8 @@ def _csv_cell(value: object) -> object:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        return amount_text(value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

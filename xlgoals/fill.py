@@ -23,7 +23,7 @@ from .fileio import read_input_bytes
 from .frameworks import Framework
 from .model import Filing, Indicator, Project
 from .targets import Target, parse_target
-from .values import clean_text, to_amount
+from .values import amount_text, clean_text, to_amount
 
 SignStyle = Literal["ascii", "symbol"]
 _FIELDS = ("level1", "level2", "level3", "target")  # what the filler sets on a row
@@ -247,7 +247,7 @@ def normalised_target(target: Target, sign_style: SignStyle = "ascii") -> str:
     """One written form: the chosen signs, half-width digits, % for 百分比, no spaces; never a reinterpretation."""
     if target.kind == "quantitative":
         op = "" if target.op is None else target.op if sign_style == "ascii" else _SYMBOLS[target.op]
-        return f"{op}{format(target.value, 'f')}{target.unit or ''}"
+        return f"{op}{amount_text(target.value)}{target.unit or ''}"
     if target.kind == "qualitative":
         return unicodedata.normalize("NFKC", target.raw).replace(" ", "")
     return target.raw
@@ -403,5 +403,5 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Target):
         return value.raw
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return amount_text(value)
     return value

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import InputFileError
 from .fileio import cannot_read, check_input, real_path
-from .values import canonical_amount, to_amount
+from .values import amount_text, canonical_amount, to_amount
 
 TEMPLATE_VERSION = "1"
 FORMS_DIR = Path(__file__).parent / "forms"
@@ -43,8 +43,8 @@ DETAIL_SHEET = "指标明细"
 RESERVED_SHEETS = (COVER_SHEET, META_SHEET, REPORT_SHEET, SUMMARY_SHEET, DETAIL_SHEET)  # never a project's name
 # 汇总表 of a merged filing: one row per project from this row on, department and name in these columns.
 SUMMARY_FIRST_ROW = 3
-SUMMARY_DEPARTMENT_COLUMN = "B"
-SUMMARY_NAME_COLUMN = "D"
+SUMMARY_DEPARTMENT_HEADER = "部门"  # 汇总表's columns are found by their headers
+SUMMARY_NAME_HEADER = "项目名称"
 
 Kind = Literal["text", "long", "choice", "date", "amount", "yesno", "year", "title"]
 Horizon = Literal["annual", "period"]
@@ -418,7 +418,7 @@ class Form(_Data):
     def money(self, yuan: Decimal) -> str:
         """An amount as this form prints it: 12,365,000 元 or 1,236.5 万元."""
         value = yuan.scaleb(-4) if self.money_unit == "万元" else yuan
-        return f"{format_amount(value)} {self.money_unit}"
+        return f"{amount_text(value, grouped=True)} {self.money_unit}"
 
     def to_cell_amount(self, yuan: Any) -> Any:
         """A model amount (yuan) as the cell shows it: exact, in the form's unit."""
@@ -495,11 +495,6 @@ def table_path(horizon: str) -> str:
 
 def table_paths(places: dict[str, TablePlace]) -> dict[str, str]:
     return {table_path(horizon): f"A{place.header_row}" for horizon, place in places.items()}
-
-
-def format_amount(value: Decimal) -> str:
-    """9000000 → 9,000,000; 1234.50 → 1,234.5."""
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
 # --- overlap check ---------------------------------------------------------------------------

@@ -1,14 +1,17 @@
 """The merger: departmental workbooks → the unit's consolidated filing, and an account of every decision.
 
 Inputs are read and checked in parallel (one process per core), nothing is dropped in silence:
-every unreadable file, file of another unit or year, superseded resubmission and project sent
-by two departments becomes a :class:`MergeEvent` in the report.
+every unreadable or empty file, file of another unit or year, superseded resubmission, second
+copy of the same file and project sent by several departments becomes a :class:`MergeEvent` in
+the report. Departments and files are ordered as people count (第2部门 before 第10部门).
 """
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -43,11 +46,21 @@ class Submission:
 class MergeEvent:
     """A decision the merge took that the finance office must know about."""
 
-    kind: str  # unreadable | skipped-merged | text-too-long | other-unit | other-year | other-form | superseded | duplicate-project | repeated-input
-    file: str
+    kind: str  # NOT_MERGED's kinds | skipped-merged | superseded | identical | duplicate-project | repeated-input
+    file: str  # the input file it is about
     project: str | None
     action: str  # Chinese: what was done
     severity: str = "error"
+
+
+# Why an input was not merged, for the kinds of event that leave a submission out.
+NOT_MERGED = {"unreadable": "无法读取", "text-too-long": "文字超过单元格上限", "empty": "没有填写项目",
+              "other-unit": "单位不符", "other-year": "年度不符", "other-form": "表样不符", "other-framework": "指标框架不符"}
+
+
+def natural(text: str) -> tuple:
+    """Order as people count: 第2部门 before 第10部门 (runs of digits compare as numbers)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
 
 
 @dataclass
@@ -62,6 +75,10 @@ class MergeResult:
     def errors(self) -> int:
         return sum(f.severity == "error" for f in self.findings) + sum(e.severity == "error" for e in self.events)
 
+    def not_merged(self) -> Counter[str]:
+        """How many inputs were left out, by reason (NOT_MERGED's kinds)."""
+        return Counter(event.kind for event in self.events if event.kind in NOT_MERGED)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "unit": self.filing.unit, "year": self.filing.year, "form": self.filing.form,
@@ -69,7 +86,7 @@ class MergeResult:
             "projects": len(self.filing.projects),
             "stats": {"errors": sum(f.severity == "error" for f in self.findings),
                       "warnings": sum(f.severity == "warning" for f in self.findings),
-                      "events": len(self.events)},
+                      "events": len(self.events), "not_merged": sum(self.not_merged().values())},
             "inputs": [{"file": s.path, "department": s.department, "status": s.status, "projects": s.projects,
                         "error": s.error} for s in self.submissions],
             "events": [{"kind": e.kind, "file": e.file, "project": e.project, "action": e.action,
@@ -106,8 +123,9 @@ def _workbooks_in(folder: Path) -> list[Path]:
         raise InputFileError("无法打开文件夹（没有读取权限），其中的工作簿无法合并；请确认有读取权限后再试。",
                              error.filename)
 
-    return sorted(Path(root) / name for root, _, names in os.walk(folder, onerror=refuse) for name in names
-                  if Path(name).suffix.lower() in WORKBOOK_SUFFIXES and not name.startswith("~$"))
+    return sorted((Path(root) / name for root, _, names in os.walk(folder, onerror=refuse) for name in names
+                   if Path(name).suffix.lower() in WORKBOOK_SUFFIXES and not name.startswith("~$")),
+                  key=lambda p: natural(str(p)))
 
 
 def _repeated(paths: Sequence[str | Path]) -> list[Path]:
@@ -191,7 +209,11 @@ def merge(
     accepted: list[Submission] = []
     for submission in readable:
         filing = submission.filing
-        if filing.resolved_form() != form:
+        if not filing.projects:
+            submission.status = "未合并"
+            events.append(MergeEvent("empty", submission.path, None,
+                                     "未合并：没有填写任何项目（项目表都是空白的），请部门填写后重新提交。"))
+        elif filing.resolved_form() != form:
             submission.status = "未合并"
             events.append(MergeEvent("other-form", submission.path, None,
                                      f"未合并：表样是“{filing.resolved_form().name}”，本次汇总的是“{form.name}”；"
@@ -206,11 +228,14 @@ def merge(
                                      f"未合并：年度是 {filing.year}，不是 {year}。"))
         elif filing.resolved_framework() != framework:
             submission.status = "未合并"
-            events.append(MergeEvent("other-unit", submission.path, None,
+            events.append(MergeEvent("other-framework", submission.path, None,
                                      f"未合并：指标框架是“{filing.framework}”，不是“{framework.id}”。"))
         else:
             accepted.append(submission)
-    accepted = _latest_per_department(accepted, events)
+    if not accepted:
+        reasons = "；".join(f"{Path(e.file).name}：{NOT_MERGED[e.kind]}" for e in events if e.kind in NOT_MERGED)
+        raise InputFileError(f"没有可合并的项目，{len(submissions)} 个输入文件都未合并（{reasons}）。")
+    accepted = _latest_per_department(_once_each(accepted, events), events)
     merged, departments = _combine(accepted, unit, year, form, framework, events)
     findings = check_filing(merged, rules)
     return MergeResult(merged, departments, submissions, events, findings)
@@ -249,6 +274,37 @@ def _target(readable: list[Submission], unit: str | None, year: int | None):
     return unit, year, first.resolved_form(), first.resolved_framework()
 
 
+def _once_each(accepted: list[Submission], events: list[MergeEvent]) -> list[Submission]:
+    """Byte-identical files (one file saved under two names) are one submission: the newest copy is kept."""
+    kept: dict[int, list[Submission]] = defaultdict(list)  # size → the copies kept of that size
+    dropped: set[int] = set()
+    for submission in sorted(accepted, key=lambda s: (-s.modified, natural(s.path))):
+        size = _size(submission.path)
+        same = next((k for k in kept[size] if size >= 0 and _same_bytes(k.path, submission.path)), None)
+        if same is None:
+            kept[size].append(submission)
+            continue
+        submission.status = "与其他文件相同"
+        dropped.add(id(submission))
+        events.append(MergeEvent("identical", submission.path, None,
+                                 f"只合并一次：与 {Path(same.path).name} 内容完全相同，是同一份文件。", severity="warning"))
+    return [submission for submission in accepted if id(submission) not in dropped]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # gone since it was read: compared with nothing
+        return -1
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    try:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
+
+
 def _latest_per_department(accepted: list[Submission], events: list[MergeEvent]) -> list[Submission]:
     """A department that submitted twice: the newer file is kept, the older reported."""
     by_department: dict[str, list[Submission]] = defaultdict(list)
@@ -264,7 +320,7 @@ def _latest_per_department(accepted: list[Submission], events: list[MergeEvent])
                                      f"未合并：“{department}”另有更新的提交 {Path(newest.path).name}，本文件较旧。",
                                      severity="warning"))
         kept.append(newest)
-    return sorted(kept, key=lambda s: (s.department, s.path))
+    return sorted(kept, key=lambda s: (natural(s.department), natural(s.path)))
 
 
 def _combine(accepted: list[Submission], unit: str, year: int, form, framework,
@@ -276,17 +332,22 @@ def _combine(accepted: list[Submission], unit: str, year: int, form, framework,
     for submission in accepted:
         for project in submission.filing.projects:
             entries.append((submission.department, submission.path, project))
-    entries.sort(key=lambda entry: (entry[0], entry[2].name or ""))
-    owners: dict[str, set[str]] = defaultdict(set)
-    for department, _, project in entries:
-        owners[project.name or ""].add(department)
-    for name, departments in owners.items():
-        if name and len(departments) > 1:
-            events.append(MergeEvent("duplicate-project", "、".join(sorted(departments)), name,
-                                     f"两份都已保留并标注：{'、'.join(sorted(departments))} 都提交了此项目。"))
+    entries.sort(key=lambda entry: (natural(entry[0]), natural(entry[2].name or "")))
+    owners: dict[str, dict[str, str]] = defaultdict(dict)  # project name → department → its file
+    for department, path, project in entries:
+        owners[project.name or ""].setdefault(department, path)
+    for name, files in owners.items():
+        if name and len(files) > 1:
+            action = f"都已保留并标注：{len(files)} 个部门提交了同名项目（{_listed(list(files))}）。"
+            events += [MergeEvent("duplicate-project", path, name, action) for path in files.values()]
     projects = [project.model_copy(update={"source": None}) for _, _, project in entries]
     filing = Filing(unit=unit, year=year, form=form.id, framework=framework.id, projects=projects,
                     form_spec=form, framework_spec=framework)
     for (department, path, _), project, title in zip(entries, filing.projects, sheet_titles(filing)):
         project.source = Source(file=path, sheet=title, cells=form.written_cells(project))
     return filing, [department for department, _, _ in entries]
+
+
+def _listed(names: list[str], shown: int = 10) -> str:
+    """Names for a message: all of a few, the first ``shown`` of many (the count is said beside them)."""
+    return "、".join(names) if len(names) <= shown else "、".join(names[:shown]) + " 等"

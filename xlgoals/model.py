@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from pydantic_core import PydanticCustomError
 
 from .targets import Target, parse_target
-from .values import clean_text, to_amount, to_date, to_year, to_yes_no
+from .values import amount_text, clean_text, to_amount, to_date, to_year, to_yes_no
 
 JSON_FILE: dict[str, Any] = {"from": "a filing's JSON file"}  # validation context: see the module docstring
 
@@ -43,7 +43,7 @@ def _json_typed(coerce: Callable[[Any], Any], allowed: tuple[type, ...], expecte
 
 Text = Annotated[str | None, _json_typed(clean_text, (str,), "应为文字（加英文双引号）")]
 Amount = Annotated[Decimal | str | None, _json_typed(to_amount, (int, float, str), "应为金额（数字或文字）"),
-                   PlainSerializer(lambda v: format(v, "f") if isinstance(v, Decimal) else v, when_used="json")]
+                   PlainSerializer(lambda v: amount_text(v) if isinstance(v, Decimal) else v, when_used="json")]
 DateValue = Annotated[dt.date | str | None, _json_typed(to_date, (str,), "应为日期文字，如 \"2021-01-01\"")]
 YesNo = Annotated[bool | str | None, _json_typed(to_yes_no, (bool, str), "应为 \"是\"、\"否\" 或 true、false")]
 Year = Annotated[int | str | None, _json_typed(to_year, (int, str), "应为年份，如 2021")]

@@ -58,8 +58,8 @@ _SAME_LINE = 0.45
 _SENTENCE_END = tuple("。！？；")
 _ALNUM = re.compile(r"[0-9A-Za-z]")
 _BREAKABLE = re.compile(r"[\s\u2e80-\u9fff\uf900-\uffef]")
-_OPENING = "（(《“‘[【〈「『<"
-_CLOSING = "）)》”’]】〉」』>，。、；：！？,.;:!?%％"
+_OPENING = "（(《“‘[【〈「『<［〔｛〖"
+_CLOSING = "）)》”’]】〉」』>］〕｝〗，。、；：！？,.;:!?%％"
 _WORD = re.compile(r"[0-9A-Za-z_\-./,+@#&=<>≥≤~'%‰]+")
 
 

@@ -45,9 +45,9 @@ from typing import NamedTuple
 from .errors import InputFileError
 from .fileio import read_input_bytes
 from .frameworks import Framework, builtin_ids, load_framework
-from .layout import COVER_SPOTS, Spot, load_form
+from .layout import COVER_SPOTS, NATURE_WORDS, Spot, load_form
 from .model import Filing
-from .targets import parse_target
+from .targets import SIGNS, parse_target
 
 __all__ = ["ImportReport", "ImportResult", "SourceLine", "Unsure", "UnusedLine", "detect_framework",
            "import_text_file", "parse_published_text", "parse_source_lines"]
@@ -408,10 +408,9 @@ class _FormParser:
 
 # A level-3 name never ends with these: a line ending so goes on on the next line.
 _OPEN_END = tuple("、，,；;（(《“‘")
-# 指标性质 as printed (compared half-width): comparison signs, and the natures without a sign.
-_SIGN_TOKENS = frozenset({">=", "<=", "=", ">", "<", "≥", "≤", "≧", "≦", "==", "大于等于", "小于等于", "等于",
-                          "大于", "小于", "不低于", "不高于", "不少于", "不多于", "不超过", "不小于", "不大于"})
-_NO_SIGN = frozenset({"定性", "定量"})
+# 指标性质 as printed (compared half-width): the grammar's comparison signs, and the natures without a sign.
+_SIGN_TOKENS = frozenset(SIGNS)
+_NO_SIGN = frozenset(NATURE_WORDS)
 _PLACEHOLDER_UNITS = frozenset({"无", "-", "—", "－", "/", "／", "--", "——"})
 
 

@@ -46,12 +46,26 @@ def clean_text(value: object) -> str | None:
 
 
 def format_number(value: float | int | Decimal) -> str:
-    """A number as a person would write it: 100.0 → "100", 0.5 → "0.5"."""
+    """A number as a person would write it: 100.0 → "100", 0.5 → "0.5", Decimal 1E-7 → "0.0000001"."""
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer():
             return str(int(value))
         return repr(value)
+    if isinstance(value, Decimal):
+        return amount_text(value)
     return str(value)
+
+
+def amount_text(value: Decimal, *, grouped: bool = False) -> str:
+    """The one written form of a decimal (an amount, a weight, a target's number): exact, never an exponent.
+
+    Every output writes a decimal through here, so ``-1E-7`` is ``-0.0000001`` alike in the JSON
+    export, the validation report, the archive, a text cell and a message. ``grouped`` is for
+    messages: thousands separators and no trailing zeros (9000000 → 9,000,000; 1234.50 → 1,234.5).
+    """
+    if not value.is_finite():
+        return str(value)
+    return format(canonical_amount(value), ",f") if grouped else format(value, "f")
 
 
 def _half_width(text: str) -> str:

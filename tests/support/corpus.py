@@ -9,6 +9,7 @@ written by :func:`xlgoals.write_filing`, and a blank template); nothing here is 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -17,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, unescape
+from xml.sax.saxutils import escape
 
 import openpyxl
 
@@ -50,6 +51,7 @@ class Case:
     refusal: str | None = None  # part of the message every reader gives; None: the file reads
     libreoffice: bool = False  # made by converting with LibreOffice
     same_year: bool = True  # merges with a good submission of the unit's year (else it is left out, and said)
+    filled: bool = True  # has a filled project (else a merge leaves it out, and says so)
     suffix: str = ".xlsx"
 
     @property
@@ -599,7 +601,7 @@ CASES: tuple[Case, ...] = (
     Case("formula_text", formula_text),
     Case("ten_thousand_rows", ten_thousand_rows),
     Case("empty_workbook", empty_workbook, "缺少模板信息"),
-    Case("blank_template", blank_template),
+    Case("blank_template", blank_template, filled=False),
     Case("json_invalid", json_invalid, "不是有效的 JSON", suffix=".json"),
     Case("json_wrong_shape", json_wrong_shape, "projects[0].名称：不认识的字段", suffix=".json"),
     Case("json_not_utf8", json_not_utf8, "无法以 UTF-8 读取", suffix=".json"),
@@ -631,7 +633,7 @@ def base_files(folder: Path) -> Base:
 
 # The 汇总表's own formulas: amounts fetched from a project sheet, totals, change against last year.
 _OWN_FORMULA = re.compile(r"IF\(ISNUMBER\(('(?:[^']|'')+')!([A-Z]+\d+)\),\1!\2,0\)|SUM\(([A-Z])\d+:\3\d+\)"
-                          r'|IF\(I(\d+)>0,\(H\4-I\4\)/I\4,""\)')
+                          r'|IF\(([A-Z])(\d+)>0,\(([A-Z])\5-\4\5\)/\4\5,""\)')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 
 
@@ -667,7 +669,8 @@ def output_hazards(path: Path, *, own_sheet: str | None = layout.SUMMARY_SHEET) 
 
 
 def unescape_xml(text: str) -> str:
-    return unescape(text, {"&quot;": '"', "&apos;": "'"})
+    """XML text as written: named and numeric character references resolved (lxml writes the latter)."""
+    return html.unescape(text)
 
 
 def csv_hazards(path: Path) -> list[str]:

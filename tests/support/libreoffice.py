@@ -174,6 +174,15 @@ def poppler_available() -> bool:
     return all(shutil.which(tool) for tool in ("pdffonts", "pdfinfo", "pdftoppm"))
 
 
+def require_poppler() -> None:
+    """Skip without poppler-utils; fail instead when ``CI`` is set (CI installs them)."""
+    if poppler_available():
+        return
+    if os.environ.get("CI"):
+        pytest.fail("poppler-utils unavailable (CI is set, so this is an error)", pytrace=False)
+    pytest.skip("poppler-utils not installed")
+
+
 def _poppler(cmd: list[str]) -> str:
     if not shutil.which(cmd[0]):
         raise LibreOfficeError(f"{cmd[0]} is not on PATH (install poppler-utils)")

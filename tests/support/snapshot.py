@@ -38,6 +38,7 @@ def snapshot(path: str | Path) -> dict[str, Any]:
                      "fit_width": ws.page_setup.fitToWidth, "fit_height": ws.page_setup.fitToHeight,
                      "fit": ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
                      "titles": ws.print_title_rows, "area": ws.print_area,
+                     "breaks": [brk.id for brk in ws.row_breaks.brk],
                      "margins": (ws.page_margins.left, ws.page_margins.right, ws.page_margins.top,
                                  ws.page_margins.bottom)},
             "validations": sorted(

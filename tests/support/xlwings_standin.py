@@ -23,6 +23,7 @@ from openpyxl.utils.protection import hash_password
 
 _CELL = re.compile(r"^\$?([A-Z]+)\$?(\d+)$")
 _MAX_ROW = 1_048_576
+_MAX_COLUMN = 16_384
 
 
 class ExcelError(Exception):
@@ -44,6 +45,9 @@ def _areas(address: str) -> list[tuple[int, int, int, int]]:
     areas = []
     for part in address.replace("$", "").split(","):
         first, _, last = part.strip().partition(":")
+        if first.isdigit() and last.isdigit():  # whole rows, as in "5:5"
+            areas.append((int(first), 1, int(last), _MAX_COLUMN))
+            continue
         if first.isalpha() and last.isalpha():  # whole columns, as in "A:A"
             areas.append((1, _rc(f"{first}1")[1], _MAX_ROW, _rc(f"{last}1")[1]))
             continue
@@ -73,7 +77,12 @@ class App:
 
 
 class _Protection:
-    """The Allow* flags of a protected sheet (COM: Worksheet.Protection)."""
+    """The Allow* flags of a protected sheet (COM: Worksheet.Protection); ``FILE`` maps each to the
+    OOXML attribute that forbids it (openpyxl's SheetProtection)."""
+
+    FILE = {"AllowFormattingRows": "formatRows", "AllowFormattingColumns": "formatColumns",
+            "AllowFormattingCells": "formatCells", "AllowInsertingRows": "insertRows",
+            "AllowDeletingRows": "deleteRows", "AllowSorting": "sort", "AllowFiltering": "autoFilter"}
 
     def __init__(self):
         self.AllowFormattingRows = False
@@ -104,6 +113,7 @@ class _SheetApi:
         self._sheet.book.calls["Sheet.api.Protect"] += 1
         self._hash = hash_password(Password) if Password else ""
         self.ProtectContents = True
+        self.Protection = _Protection()  # as Excel: an option not passed is not allowed
         for name, value in allow.items():
             if not hasattr(self.Protection, name):
                 raise ExcelError(f"unknown protection option {name}")
@@ -151,6 +161,9 @@ class Book:
         for ws in workbook.worksheets:
             sheet = Sheet(book, ws.title, ws.protection.password or "" if ws.protection.sheet else None)
             sheet._hidden = ws.sheet_state != "visible"
+            if ws.protection.sheet:
+                for name, attribute in _Protection.FILE.items():
+                    setattr(sheet._api.Protection, name, not getattr(ws.protection, attribute))
             values = shown[ws.title]._cells
             for key, cell in ws._cells.items():  # the cells the file holds, however far apart
                 if cell.data_type == "f":
@@ -255,6 +268,7 @@ class Sheet:
         self._notes: dict[tuple[int, int], _NoteImpl] = {}
         self._unlocked: set[tuple[int, int]] = set()
         self._merged: list[tuple[int, int, int, int]] = []  # (min_col, min_row, max_col, max_row)
+        self._heights: dict[int, float] = {}
         self._merged_index: tuple[int, dict] = (0, {})
         self._widths: dict[int, float] = {}
         self._hidden = False
@@ -517,6 +531,36 @@ class Range:
         for _, c1, _, c2 in self._areas:
             for column in range(c1, c2 + 1):
                 self._sheet._widths[column] = value
+
+    @property
+    def row_height(self) -> float:
+        return self._sheet._heights.get(self._areas[0][0], 15.0)
+
+    @row_height.setter
+    def row_height(self, value: float) -> None:
+        self._count("row_height=")
+        if self._sheet._api.ProtectContents and not self._sheet._api.Protection.AllowFormattingRows:
+            raise ExcelError(f"{self._sheet._name}: a protected sheet's row heights cannot be changed")
+        for r1, _, r2, _ in self._areas:
+            for row in range(r1, r2 + 1):
+                self._sheet._heights[row] = value
+
+    @property
+    def merge_area(self) -> Range:
+        row, column = self._areas[0][:2]
+        merged = self._sheet._merged_with((row, column))
+        if merged is None:
+            return Range(self._sheet, [(row, column, row, column)])
+        min_col, min_row, max_col, max_row = merged
+        return Range(self._sheet, [(min_row, min_col, max_row, max_col)])
+
+    def merge(self, across: bool = False) -> None:
+        self._count("merge")
+        self._sheet._check_change(self._cells(), "format")
+        for r1, c1, r2, c2 in self._areas:
+            rows = [(r, r) for r in range(r1, r2 + 1)] if across else [(r1, r2)]
+            for first, last in rows:
+                self._sheet._merged.append((c1, first, c2, last))
 
     # -- for tests
     def fill_hex(self) -> str | None:

@@ -1,7 +1,7 @@
 """Indicator frameworks as data: the built-in TOML files and a unit's own.
 
 A framework names the level-1 → level-2 tree, the choices of the form's drop-downs, the standard
-rows per 绩效类型, and the vocabulary of target values. The template, the checks and the filler
+rows per 绩效类型, and the units of target values. The template, the checks and the filler
 all follow from it.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -58,8 +59,19 @@ class StandardRow(_Data):
 
 
 class Vocabulary(_Data):
+    """The units a target may use without a warning. Qualitative words are the grammar's one list
+    (:data:`xlgoals.targets.QUALITATIVE_WORDS`): a framework does not name its own."""
+
     units: tuple[str, ...] = ()
-    qualitative_words: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_qualitative_words(cls, data: Any) -> Any:
+        """Earlier frameworks carried a ``qualitative_words`` list nothing read (a unit's own file, the
+        JSON a workbook keeps of its framework): they still load, the list is dropped."""
+        if isinstance(data, dict) and "qualitative_words" in data:
+            data = {key: value for key, value in data.items() if key != "qualitative_words"}
+        return data
 
 
 class Framework(_Data):

@@ -31,11 +31,9 @@ def catalogue_markdown() -> str:
 
 
 def render_catalogue(console) -> None:
-    from rich.table import Table
+    from ..terminal import add_row, table
 
-    table = Table(title="校验规则", title_justify="left", show_lines=True)
-    for name in ("代码", "名称", "级别", "含义"):
-        table.add_column(name, overflow="fold")
+    drawn = table("校验规则", ("代码", "名称", "级别", "含义"), whole=("代码", "级别"), show_lines=True)
     for rule in CATALOGUE.values():
-        table.add_row(rule.code, rule.title, SEVERITY_LABELS[rule.severity], rule.meaning)
-    console.print(table)
+        add_row(drawn, rule.code, rule.title, SEVERITY_LABELS[rule.severity], rule.meaning)
+    console.print(drawn)

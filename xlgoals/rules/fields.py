@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from ..values import amount_text
 from .registry import Context, Issue, ProjectView, rule
 
 DATES = ("start_date", "end_date")
@@ -56,7 +57,7 @@ def amount_invalid(view: ProjectView, ctx: Context) -> list[Issue]:
       meaning="预算金额不能为负数。")
 def amount_negative(view: ProjectView, ctx: Context) -> list[Issue]:
     form = ctx.form
-    return [Issue(path, f"“{form.spot[path].label}”为负数（{form.to_cell_amount(value)}），请核对。", value)
+    return [Issue(path, f"“{form.spot[path].label}”为负数（{amount_text(form.to_cell_amount(value))}），请核对。", value)
             for path in form.paths_of("amount") if isinstance(value := view.values[path], Decimal) and value < 0]
 
 

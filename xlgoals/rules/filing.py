@@ -1,4 +1,4 @@
-"""Checks across the filing: unique project names, one unit and one year, every text fits a cell.
+"""Checks across the filing: something filled, unique project names, one unit and one year, every text fits a cell.
 
 Filing-wide checks are registered last: the engine reports them after each project's own findings,
 in the catalogue's order.
@@ -9,6 +9,15 @@ from __future__ import annotations
 from ..layout import CELL_TEXT_LIMIT, COVER_SPOTS, overlong_texts
 from ..model import Filing, Project
 from .registry import Context, Issue, Row, rule
+
+
+@rule("filing-empty", "没有填写任何项目", "error", family="filing", scope="filing",
+      meaning="一份填报至少要有一张填写了内容的项目表。空白模板、或者所有项目表都还空着的工作簿，"
+              "校验不能算通过：没有可审核的内容。")
+def filing_empty(filing: Filing, ctx: Context) -> Issue | None:
+    if filing.projects:
+        return None
+    return Issue("projects", "没有填写任何项目：所有项目表都是空白的。请先填写项目，再校验或提交。")
 
 
 @rule("project-name-duplicate", "项目名称重复", "error", family="filing", scope="filing",

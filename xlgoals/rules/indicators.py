@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..layout import format_amount, table_path
+from ..layout import table_path
+from ..values import amount_text
 from .registry import Context, Issue, ProjectView, Row, rule
 
 
@@ -87,8 +88,8 @@ def weights_total(view: ProjectView, ctx: Context) -> list[Issue] | None:
         weights = [row.weight for row in rows if isinstance(row.weight, Decimal)]
         if weights and sum(weights) != total:
             where = "中期" if horizon == "period" else "年度"
-            issues.append(Issue(table_path(horizon), f"{where}绩效指标的权重合计为 {format_amount(sum(weights))}，"
-                                                     f"应为 {format_amount(total)}，请核对。", sum(weights)))
+            issues.append(Issue(table_path(horizon), f"{where}绩效指标的权重合计为 {amount_text(sum(weights), grouped=True)}，"
+                                                     f"应为 {amount_text(total, grouped=True)}，请核对。", sum(weights)))
     return issues
 
 

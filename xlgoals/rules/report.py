@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from ..layout import split_cell
+from ..values import amount_text
 from .registry import SEVERITY_LABELS
 
 _ORDER = {"error": 0, "warning": 1}
@@ -79,28 +81,26 @@ class Report:
         return pd.DataFrame([finding.as_dict() for finding in self.sorted()], columns=columns)
 
     def render(self, console) -> None:
-        """A rich table per sheet, errors first, then a one-line summary."""
-        from rich.table import Table
+        """A table per sheet, errors first, then a one-line summary."""
+        from ..terminal import Wrapped, add_row, table
 
         current = object()
-        table = None
+        drawn = None
         for finding in self.sorted():
             key = (finding.file, finding.sheet)
             if key != current:
-                if table is not None:
-                    console.print(table)
+                if drawn is not None:
+                    console.print(drawn)
                 current = key
                 title = f"{finding.sheet or finding.project or '整份填报'}"
                 if len(self.files) > 1 and finding.file:
                     title = f"{finding.file} · {title}"
-                table = Table(title=title, title_justify="left", show_lines=False, expand=False)
-                for name in ("单元格", "级别", "说明", "规则"):
-                    table.add_column(name, overflow="fold")
+                drawn = table(title, ("单元格", "级别", "说明", "规则"), whole=("单元格", "级别", "规则"))
             style = "red" if finding.severity == "error" else "yellow"
-            table.add_row(finding.cell or finding.field, f"[{style}]{SEVERITY_LABELS[finding.severity]}[/]",
-                          finding.message, finding.code)
-        if table is not None:
-            console.print(table)
+            add_row(drawn, finding.cell or finding.field, Wrapped(SEVERITY_LABELS[finding.severity], style),
+                    finding.message, finding.code)
+        if drawn is not None:
+            console.print(drawn)
         console.print(self.summary())
 
     def summary(self) -> str:
@@ -113,6 +113,15 @@ class Report:
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    return value_text(value)
+
+
+def value_text(value: Any) -> str | None:
+    """A finding's value as the user wrote or sees it: a target's text, a decimal without exponent."""
+    if value is None:
+        return None
     if hasattr(value, "raw"):
         return value.raw
+    if isinstance(value, Decimal):
+        return amount_text(value)
     return str(value)

@@ -65,12 +65,13 @@ def target_residue(row: Row, ctx: Context) -> list[Issue] | None:
 
 
 @rule("target-unparsed", "目标值无法识别", "error", family="targets", scope="row", depends="target",
-      meaning="目标值既不是“比较符号+数值+单位”（如 >=90%），也不是常用的定性词（如 合理、健全），"
-              "审核时无法判断是否可衡量；区间、日期、多个条件都应改写。")
+      meaning="目标值既不是“比较符号+数值+单位”（如 >=90%），也不是常用的定性词（如 合理、健全）或时间"
+              "（如 2023年全年、12月底前），审核时无法判断是否可衡量；区间、多个条件都应改写，日期写成如 2023年12月31日前。")
 def target_unparsed(row: Row, ctx: Context) -> Issue | None:
     if row.kind == "unparsed" and not is_residue(row.target.raw):
         return Issue(row.path("target"), f"{row.name}的目标值“{row.target.raw}”无法识别，请写成如 >=90%、=100%、"
-                                         ">=40家 的形式，或使用 合理、健全、规范 等定性词。", row.target.raw)
+                                         ">=40家 的形式，或使用 合理、健全、规范 等定性词，时限写成如 12月底前。",
+                     row.target.raw)
     return None
 
 
@@ -109,9 +110,10 @@ def target_percent_over_100(row: Row, ctx: Context) -> Issue | None:
 
 @rule("target-vague", "应量化的指标用了笼统表述", "error", family="targets", scope="row",
       meaning="数量、成本等指标以及名称表明是人数、次数、金额的指标，应写明数值（如 >=12场），"
-              "不能只写“完成”“提升”之类的词。")
+              "不能只写“完成”“提升”之类的词或只写时间（如 12月底前）。")
 def target_vague(row: Row, ctx: Context) -> Issue | None:
-    if row.kind == "qualitative" and is_vague(row.target.raw) and expects_number(row) and not is_rate_row(row):
+    stated = row.kind == "time" or (row.kind == "qualitative" and is_vague(row.target.raw))
+    if stated and expects_number(row) and not is_rate_row(row):
         return Issue(row.path("target"), f"{row.name}属于应量化的指标，目标值“{row.target.raw}”过于笼统，"
                                          "请写明数值和单位，如 >=12场。", row.target.raw)
     return None

@@ -9,27 +9,32 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .. import layout
+from ..layout import Form
 from ..fileio import atomic_output, check_workbook
 from ..rules.report import Finding, Report
 from .cells import put
 from .reader import form_of_meta
 from .sheets import Sheet, report_sheet
 from .marks import MARK_AUTHOR, cell_marks, sheet_reference, template_fill
-from .styles import openpyxl_fill, openpyxl_look
+from .styles import PRINT_FOOTER, PRINT_HEADER_MARGIN, PRINT_MARGINS, openpyxl_fill, openpyxl_look
 
 
 def annotate_workbook(source: str | Path, report: Report, output: str | Path) -> Path:
     """Write ``output``: ``source`` with every finding marked on its cell and listed on a sheet."""
+    from .writer import check_workbook_name
+
+    check_workbook_name(output)
     source = check_workbook(source)
     workbook = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)  # no macro, no external link travels
     findings = [finding for finding in report.sorted() if finding.file in (None, str(source))]
-    clear_marks(workbook, source)
+    form = clear_marks(workbook, source)
     mark_cells(workbook, findings)
-    add_report_sheet(workbook, findings, report.summary())
+    add_report_sheet(workbook, findings, report.summary(), form)
     with atomic_output(output, inputs=(source,)) as temp:
         workbook.save(temp)
     return Path(output)
@@ -44,15 +49,15 @@ def mark_cells(workbook, findings: list[Finding]) -> None:
         cell.comment = Comment(note.text, MARK_AUTHOR, width=320, height=min(60 + 40 * (note.text.count("\n") + 1), 400))
 
 
-def clear_marks(workbook, path: str | Path = "") -> int:
-    """Remove the marks of an earlier run (our notes, our fills) and the 校验结果 sheet; returns cells cleared.
+def clear_marks(workbook, path: str | Path = "") -> Form:
+    """Remove the marks of an earlier run (our notes, our fills) and the 校验结果 sheet; returns the
+    workbook's form.
 
     A marked cell gets back the template's fill (:func:`.marks.template_fill`) of the workbook's
     form. A user's own notes are left alone.
     """
     meta = workbook[layout.META_SHEET] if layout.META_SHEET in workbook.sheetnames else None
     form = form_of_meta([list(row) for row in meta.iter_rows(values_only=True)] if meta is not None else None, path)
-    cleared = 0
     for ws in workbook.worksheets:
         places = None
         for row in ws.iter_rows():
@@ -65,15 +70,14 @@ def clear_marks(workbook, path: str | Path = "") -> int:
                                               len(texts)) or ()
                 cell.comment = None
                 cell.fill = openpyxl_fill(template_fill(form, ws.title, cell.coordinate, places or None))
-                cleared += 1
     if layout.REPORT_SHEET in workbook.sheetnames:
         del workbook[layout.REPORT_SHEET]
-    return cleared
+    return form
 
 
-def add_report_sheet(workbook, findings: list[Finding], summary: str) -> None:
+def add_report_sheet(workbook, findings: list[Finding], summary: str, form: Form) -> None:
     """The 校验结果 sheet (:func:`.sheets.report_sheet`), second in the workbook."""
-    draw_sheet(workbook, report_sheet(findings, summary), index=1)
+    draw_sheet(workbook, report_sheet(findings, summary, form), index=1)
 
 
 def draw_sheet(workbook, sheet: Sheet, index: int) -> None:
@@ -102,6 +106,12 @@ def draw_sheet(workbook, sheet: Sheet, index: int) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(**PRINT_MARGINS, header=PRINT_HEADER_MARGIN, footer=PRINT_HEADER_MARGIN)
+    ws.oddFooter.center.text = PRINT_FOOTER.removeprefix("&C")
+    ws.print_options.horizontalCentered = True
+    if sheet.title_rows:
+        ws.print_title_rows = "{}:{}".format(*sheet.title_rows)
+    ws.print_area = f"A1:{get_column_letter(sheet.print_columns)}{max(sheet.print_rows, 1)}"
 
 
 def _style(cell, role: str) -> None:

@@ -17,6 +17,7 @@ from ..frameworks import Framework
 from ..layout import Form
 from ..model import Project, value_at
 from .cells import split_target
+from .pages import page_breaks
 from .xlsx import Book, page_setup
 
 DEFAULT_PASSWORD = "xlgoals"
@@ -25,6 +26,7 @@ _EXCEL_RESERVED_SHEETS = {"history"}  # Excel keeps this name for its change his
 _DATE_MIN, _DATE_MAX = dt.date(1990, 1, 1), dt.date(2099, 12, 31)
 _INPUT_ROLES = {"long": "input_long", "amount": "input_amount", "date": "input_date"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_HEADING_ROLES = {"title", "subtitle", "section", "section_left", "label"}  # a row of these heads the next
 
 
 def sheet_title(name: str | None, taken: set[str], fallback: str) -> str:
@@ -115,7 +117,16 @@ def draw_project_sheet(book: Book, ws: Worksheet, form: Form, framework: Framewo
     final = places[-1]
     printed = final.first_row + max(len(by_horizon.get(final.horizon, [])), 1) - 1 if project is not None \
         else final.last_row
-    page_setup(ws, printed, form.width)
+    # Headings print with what they head; the last indicator table's headings repeat on its pages.
+    keep = {row for row, _, _, role in cells if role in _HEADING_ROLES} - {row for row, _, _, role in cells
+                                                                         if role not in _HEADING_ROLES}
+    keep |= {row for place in places for row in (place.heading_row, place.header_row)}
+    keep |= {row for place in places[:-1] for row in range(place.heading_row, place.last_row)}  # one page each
+    heights |= {row: 20 for place in places for row in range(place.first_row, place.last_row + 1)}
+    heights |= {row: 22 for place in places for row in (place.heading_row, place.header_row)}
+    repeat = (final.heading_row, final.header_row)
+    breaks = page_breaks(heights, printed, keep_with_next=keep, repeat=repeat, widths=list(form.columns.values()))
+    page_setup(ws, printed, form.width, title_rows=repeat, breaks=breaks)
     book.leftover_notes(ws)
     book.protect(ws)
 

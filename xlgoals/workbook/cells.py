@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from ..layout import NATURE_WORDS
-from ..values import clean_text
+from ..targets import SIGN_CHARACTERS, parse_target
+from ..values import amount_text, clean_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -29,7 +30,7 @@ def typed(value: object) -> tuple[CellKind, object]:
     if isinstance(value, Decimal):
         if len(value.normalize().as_tuple().digits) <= EXCEL_DIGITS:
             return "number", int(value) if value == value.to_integral_value() else float(value)
-        return "text", format(value, "f")
+        return "text", amount_text(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return "date", value
     if isinstance(value, (int, float)):
@@ -47,17 +48,21 @@ def put(ws: Worksheet, ref: str, value: object) -> None:
 
 
 # A target written as sign, number and unit with nothing else: what a split form's three columns hold.
-_SPLITTABLE = re.compile(r"^([<>=≥≤≧≦＞＜＝═]*)([0-9]+(?:\.[0-9]+)?)([^\s0-9.<>=≥≤≧≦＞＜＝═][^\s]*)?$")
+_SIGN_CLASS = f"[{re.escape(SIGN_CHARACTERS)}]"
+_SPLITTABLE = re.compile(rf"^({_SIGN_CLASS}*)([0-9]+(?:\.[0-9]+)?)((?!{_SIGN_CLASS})[^\s0-9.][^\s]*)?$")
 
 
 def split_target(raw: str | None) -> tuple[str | None, str | None, str | None]:
     """A target's text as (指标性质, 指标值, 度量单位) cells whose concatenation is the text again.
 
-    ``≥95%`` → (≥, 95, %); a qualitative word → (定性, 合理, None); anything else (template
-    residue, a sign after the unit) stays whole in the value cell, so nothing is reinterpreted.
+    ``≥95%`` → (≥, 95, %); a qualitative word or a time (2023年全年, 12月底前) → (定性, text, None),
+    as the budget system files a deadline; anything else (template residue, a sign after the unit)
+    stays whole in the value cell, so nothing is reinterpreted.
     """
     if raw is None:
         return None, None, None
+    if parse_target(raw).kind == "time":
+        return "定性", raw, None
     match = _SPLITTABLE.match(raw)
     if match is None:
         nature = "定性" if not any(char.isdigit() for char in raw) else None

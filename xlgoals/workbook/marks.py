@@ -9,19 +9,30 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from .. import layout
 from ..layout import Form, TablePlace
 from ..rules.registry import SEVERITY_LABELS
-from ..rules.report import Finding
-from .styles import COLOURS, MARK_FILLS
+from ..rules.report import Finding, value_text
+from .styles import COLOURS, LINE_HEIGHT, MARK_FILLS, wrapped_lines
 
 MARK_AUTHOR = "xlgoals"  # our notes carry this author, so a later run can tell them from the user's
-REPORT_HEADERS = ("序号", "级别", "工作表", "单元格", "项目", "说明", "规则代码", "填写内容", "来源文件")
-REPORT_WIDTHS = (6, 8, 24, 8, 28, 70, 26, 24, 24)
+# 校验结果: the summary line, a legend of the fills (column B as the table's 级别 shows them), then
+# the findings under their headers.
+LEGEND = ((MARK_FILLS["error"], SEVERITY_LABELS["error"], "错误：必须修改后再报送"),
+          (MARK_FILLS["warning"], SEVERITY_LABELS["warning"], "提示：请核实，确有理由的可以保留"),
+          (COLOURS["input"], "可填写", "浅黄色的单元格是可以填写的地方"))
+REPORT_LEGEND_ROW = 2
+REPORT_HEADER_ROW = REPORT_LEGEND_ROW + len(LEGEND)
+REPORT_COLUMNS = (("序号", 5), ("级别", 7), ("工作表", 22), ("单元格", 7), ("说明", 50), ("填写内容", 18),
+                  ("规则代码", 20))
+REPORT_FILE_COLUMN = ("来源文件", 16)  # only when the findings come from more than one file
 REPORT_LINK_COLUMN = 4  # 单元格, 1-based
-_MESSAGE_CHARS_PER_LINE = 32  # CJK characters that fit the 说明 column's width
+REPORT_SEVERITY_COLUMN = 2
+_VALUE_CHARS = 40  # a long text is shown by its start; the link leads to the whole of it
+
 
 
 @dataclass(frozen=True)
@@ -89,19 +100,31 @@ def sheet_reference(sheet: str, cell: str) -> str:
     return "'" + sheet.replace("'", "''") + "'!" + cell
 
 
-def report_rows(findings: Iterable[Finding]) -> list[ReportRow]:
+def report_columns(findings: Iterable[Finding]) -> tuple[tuple[str, float], ...]:
+    """校验结果's columns: 来源文件 only when the findings name more than one file."""
+    files = {finding.file for finding in findings}
+    return REPORT_COLUMNS + (REPORT_FILE_COLUMN,) * (len(files) > 1)
+
+
+def report_rows(findings: Iterable[Finding], form: Form) -> list[ReportRow]:
+    """The findings as rows of 校验结果; an amount is written as the messages write it (19,000,000 元)."""
+    findings = list(findings)
+    with_file = len(report_columns(findings)) > len(REPORT_COLUMNS)
+    amounts = set(form.paths_of("amount"))
     rows = []
     for number, finding in enumerate(findings, start=1):
-        values = (number, SEVERITY_LABELS[finding.severity], finding.sheet, finding.cell, finding.project,
-                  finding.message, finding.code, _text(finding.value),
-                  Path(finding.file).name if finding.file else None)
+        values = (number, SEVERITY_LABELS[finding.severity], finding.sheet, finding.cell, finding.message,
+                  _text(finding.value, form if finding.field in amounts else None), finding.code)
+        if with_file:
+            values += (Path(finding.file).name if finding.file else None,)
         target = (finding.sheet, finding.cell) if finding.sheet and finding.cell else None
-        height = 15 * max(1, -(-len(finding.message) // _MESSAGE_CHARS_PER_LINE))
+        height = LINE_HEIGHT * max(wrapped_lines(text, width) for text, (_, width) in zip(values, REPORT_COLUMNS))
         rows.append(ReportRow(values, finding.severity, target, height))
     return rows
 
 
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    return getattr(value, "raw", None) or str(value)
+def _text(value, money: Form | None) -> str | None:
+    if money is not None and isinstance(value, Decimal) and value.is_finite():
+        return money.money(value)
+    text = value_text(value)
+    return text if text is None or len(text) <= _VALUE_CHARS else text[:_VALUE_CHARS] + "…"

@@ -129,12 +129,18 @@ def read_departments(path: str | Path, filing: Filing) -> list[str | None]:
         grid = _grid(book, layout.SUMMARY_SHEET, path)
     finally:
         book.close()
+    headers = [_text(value) for value in grid[layout.SUMMARY_FIRST_ROW - 2]] if len(grid) >= layout.SUMMARY_FIRST_ROW else []
+    if layout.SUMMARY_NAME_HEADER not in headers or layout.SUMMARY_DEPARTMENT_HEADER not in headers:
+        return [filing.department] * len(filing.projects)
+    name_column = headers.index(layout.SUMMARY_NAME_HEADER)
+    department_column = headers.index(layout.SUMMARY_DEPARTMENT_HEADER)
     listed: dict[str, list[str | None]] = {}
-    for row in range(layout.SUMMARY_FIRST_ROW, len(grid) + 1):
-        name = _value(grid, f"{layout.SUMMARY_NAME_COLUMN}{row}")
-        if name is None:
+    for row in grid[layout.SUMMARY_FIRST_ROW - 1:]:
+        name = row[name_column] if name_column < len(row) else ""
+        if name in ("", None):
             break
-        listed.setdefault(_text(name), []).append(_value(grid, f"{layout.SUMMARY_DEPARTMENT_COLUMN}{row}"))
+        department = row[department_column] if department_column < len(row) else None
+        listed.setdefault(_text(name), []).append(department or None)
     return [listed[p.name].pop(0) if listed.get(p.name) else None for p in filing.projects]
 
 

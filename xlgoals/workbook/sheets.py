@@ -22,8 +22,9 @@ from .. import layout
 from ..export import SummaryColumn, detail_columns, detail_rows, summary_columns, summary_value
 from ..frameworks import Framework, builtin_ids
 from ..layout import Form
-from .marks import REPORT_HEADERS, REPORT_LINK_COLUMN, REPORT_WIDTHS, report_rows, sheet_reference
-from .styles import MARK_FILLS
+from .marks import (LEGEND, REPORT_HEADER_ROW, REPORT_LEGEND_ROW, REPORT_LINK_COLUMN, REPORT_SEVERITY_COLUMN,
+                    report_columns, report_rows, sheet_reference)
+from .styles import LINE_HEIGHT, MARK_FILLS, wrapped_lines
 
 if TYPE_CHECKING:
     from ..merge import MergeResult
@@ -84,7 +85,7 @@ class Sheet:
     print_rows: int = 1
     print_columns: int = 1
     landscape: bool = False
-    title_rows: int | None = 2  # rows repeated on every printed page
+    title_rows: tuple[int, int] | None = (1, 2)  # first and last row repeated on every printed page
     hidden: bool = False
     names: Mapping[str, str] = field(default_factory=dict)  # defined name → absolute range on this sheet
     chart: Chart | None = None
@@ -101,20 +102,26 @@ class Sheet:
 # --- 校验结果 ----------------------------------------------------------------------------------
 
 
-def report_sheet(findings: Iterable[Finding], summary: str) -> Sheet:
-    """校验结果: the summary line, then one row per finding, its 单元格 a link to the cell."""
-    cells = [Cell(1, 1, summary, "heading")]
-    cells += [Cell(2, column, header, "label") for column, header in enumerate(REPORT_HEADERS, start=1)]
+def report_sheet(findings: Iterable[Finding], summary: str, form: Form) -> Sheet:
+    """校验结果: the summary line, a legend of the fills, then one row per finding, its 单元格 a link."""
+    findings = list(findings)
+    columns = report_columns(findings)
+    legend, header = REPORT_LEGEND_ROW, REPORT_HEADER_ROW
+    cells = [Cell(1, 1, summary, "heading"), Cell(legend, 1, "图例", "label")]
+    for row, (fill, label, meaning) in enumerate(LEGEND, start=legend):
+        cells += [Cell(row, REPORT_SEVERITY_COLUMN, label, "cell", fill), Cell(row, 3, meaning, "cell", to=(row, 5))]
+    cells += [Cell(header, column, title, "label") for column, (title, _) in enumerate(columns, start=1)]
     heights = {}
-    rows = report_rows(findings)
-    for row, entry in enumerate(rows, start=3):
+    rows = report_rows(findings, form)
+    for row, entry in enumerate(rows, start=header + 1):
         for column, value in enumerate(entry.values, start=1):
             link = entry.target if column == REPORT_LINK_COLUMN else None
             cells.append(Cell(row, column, value, "link" if link else "cell",
-                              MARK_FILLS[entry.severity] if column == 2 else None, link=link))
+                              MARK_FILLS[entry.severity] if column == REPORT_SEVERITY_COLUMN else None, link=link))
         heights[row] = entry.height
-    return Sheet(layout.REPORT_SHEET, tuple(cells), widths=REPORT_WIDTHS, heights=heights, freeze=2,
-                 print_rows=max(len(rows) + 2, 2), print_columns=len(REPORT_HEADERS), landscape=True)
+    return Sheet(layout.REPORT_SHEET, tuple(cells), widths=tuple(width for _, width in columns), heights=heights,
+                 freeze=header, print_rows=header + len(rows), print_columns=len(columns), landscape=True,
+                 title_rows=(header, header))
 
 
 # --- 填报说明 and _xlgoals --------------------------------------------------------------------
@@ -211,19 +218,26 @@ def summary_sheet(result: MergeResult) -> Sheet:
     result, so every reader (LibreOffice, WPS, previews, pandas) shows the numbers unrecalculated."""
     filing = result.filing
     form = filing.resolved_form()
-    columns = summary_columns(form)
+    counted = [SummaryColumn("错误", 4, "count"), SummaryColumn("提示", 4, "count")]
+    listed = summary_columns(form)
+    columns = [*listed[:-1], *counted, listed[-1]]  # the source file last: on screen, not printed
+    printed = len(columns) - 1
     where = {column.path: n for n, column in enumerate(columns, start=1) if column.path}
-    headers = [*columns, SummaryColumn("错误", 7, "count"), SummaryColumn("提示", 7, "count")]
-    cells = [Cell(1, 1, f"{filing.unit} {filing.year}年度项目支出绩效目标汇总表", "title", to=(1, len(headers)))]
-    cells += [Cell(2, n, column.header, "label") for n, column in enumerate(headers, start=1)]
+    cells = [Cell(1, 1, f"{filing.unit} {filing.year}年度项目支出绩效目标汇总表", "title", to=(1, printed))]
+    cells += [Cell(2, n, column.header, "label") for n, column in enumerate(columns, start=1)]
     counts = _finding_counts(result)
     first = layout.SUMMARY_FIRST_ROW
     amount = "amount_wan" if form.money_unit == "万元" else "amount"
     totals: dict[str, Decimal] = {}
+    heights = {1: 30, 2: 45}
     for offset, (project, department) in enumerate(zip(filing.projects, result.departments)):
         row, sheet = first + offset, project.source.sheet
+        found = iter(counts.get(id(project), (0, 0)))
+        lines = 1
         for n, column in enumerate(columns, start=1):
-            value = summary_value(form, column, project, offset + 1, department)
+            value = next(found) if column in counted else summary_value(form, column, project, offset + 1, department)
+            if column.kind in ("text", "link") and n <= printed:
+                lines = max(lines, wrapped_lines(value, column.width))
             if column.kind == "link":
                 cells.append(Cell(row, n, project.name or "", "link", link=(sheet, "A1")))
             elif column.kind == "amount":
@@ -235,7 +249,7 @@ def summary_sheet(result: MergeResult) -> Sheet:
                                   formula=_change_formula(where, row)))
             else:
                 cells.append(Cell(row, n, value, "cell"))
-        cells += [Cell(row, len(columns) + 1 + n, count, "cell") for n, count in enumerate(counts.get(id(project), (0, 0)))]
+        heights[row] = LINE_HEIGHT * lines
     last = first + len(filing.projects) - 1
     total = last + 1
     cells.append(Cell(total, 1, "合计", "heading"))
@@ -252,17 +266,17 @@ def summary_sheet(result: MergeResult) -> Sheet:
     chart = None
     if filing.projects and charted:
         title = "当年预算与上年预算对比" if len(charted) > 1 else "年度资金总额"
-        chart = Chart(f"{title}（{form.money_unit}）", form.money_unit, charted, 4, first, last, f"B{total + 2}")
+        chart = Chart(f"{title}（{form.money_unit}）", form.money_unit, charted, where["name"], first, last, f"B{total + 2}")
     events_row = total + 20
     if result.events:
         cells.append(Cell(events_row, 1, "合并说明", "heading"))
         for offset, event in enumerate(result.events, start=1):
             cells += [Cell(events_row + offset, 2, Path(event.file).name if "/" in event.file else event.file, None),
-                      Cell(events_row + offset, 4, event.project, None),
-                      Cell(events_row + offset, 5, event.action, None)]
-    return Sheet(layout.SUMMARY_SHEET, tuple(cells), widths=tuple(column.width for column in headers), heights={1: 30},
-                 freeze=2, print_rows=events_row + len(result.events), print_columns=len(headers), landscape=True,
-                 chart=chart)
+                      Cell(events_row + offset, 3, event.project, None),
+                      Cell(events_row + offset, 4, event.action, None)]
+    return Sheet(layout.SUMMARY_SHEET, tuple(cells), widths=tuple(column.width for column in columns),
+                 heights=heights, freeze=2, print_rows=events_row + len(result.events), print_columns=printed,
+                 landscape=True, chart=chart)
 
 
 def _change_formula(where: Mapping[str, int], row: int) -> str:
@@ -293,5 +307,5 @@ def detail_sheet(result: MergeResult) -> Sheet:
     level3 = 5 + (headers[3] == "指标周期")
     widths = tuple(_DETAIL_WIDTHS.get(header, 34 if column == level3 else 12) for column, header in enumerate(headers))
     return Sheet(layout.DETAIL_SHEET, widths=widths, freeze=1, print_rows=len(rows) + 1, print_columns=len(headers),
-                 landscape=True, title_rows=1, filters=True,
+                 landscape=True, title_rows=(1, 1), filters=True,
                  rows=Rows(2, rows, table="IndicatorDetail" if rows else None, headers=headers))

@@ -16,11 +16,16 @@ COLOURS = {
     "label": "E7EEF7",
     "section": "C9D7EA",
     "input": "FFF8DC",  # the mark of a cell the user may type in
-    "error": "F8CBAD",
-    "warning": "FFE699",
+    "error": "EE6A6A",  # red, darker than the warning in greyscale print too
+    "warning": "FFC000",  # amber, between the error and the input fill in greyscale
     "border": "808080",
     "link": "0563C1",
 }
+
+# Every printed sheet: A4, one page wide, these margins (inches), the sheet's name and page in the footer.
+PRINT_MARGINS = {"left": 0.6, "right": 0.6, "top": 0.7, "bottom": 0.7}
+PRINT_HEADER_MARGIN = 0.3
+PRINT_FOOTER = "&C&9&A　第 &P 页，共 &N 页"
 
 TEXT_FORMAT = "@"
 AMOUNT_FORMAT = "#,##0.00"
@@ -34,6 +39,7 @@ _BODY = {"font_name": FONT_NAME, "font_size": 10}
 _BOLD = {"font_name": FONT_NAME, "font_size": 10, "bold": True}
 _CENTER = {"align": "center", "valign": "vcenter", "text_wrap": True}
 _LEFT = {"align": "left", "valign": "vcenter", "text_wrap": True}
+_RIGHT = {"align": "right", "valign": "vcenter"}
 _TOP_LEFT = {"align": "left", "valign": "top", "text_wrap": True}
 
 
@@ -59,14 +65,23 @@ LOOKS: dict[str, dict[str, Any]] = {
     "cell": {**_BODY, **_BORDER, **_LEFT},  # a table cell of the summary and report sheets
     "cell_label": {**_BOLD, **_BORDER, **_LEFT},
     "date": {**_BODY, **_BORDER, **_LEFT, "num_format": DATE_FORMAT},
-    "amount": {**_BODY, **_BORDER, "num_format": AMOUNT_FORMAT},
-    "amount_total": {**_BOLD, **_BORDER, "num_format": AMOUNT_FORMAT},
-    "amount_wan": {**_BODY, **_BORDER, "num_format": AMOUNT_WAN_FORMAT},
-    "amount_wan_total": {**_BOLD, **_BORDER, "num_format": AMOUNT_WAN_FORMAT},
-    "percent": {**_BODY, **_BORDER, "num_format": PERCENT_FORMAT},
+    "amount": {**_BODY, **_BORDER, **_RIGHT, "num_format": AMOUNT_FORMAT},
+    "amount_total": {**_BOLD, **_BORDER, **_RIGHT, "num_format": AMOUNT_FORMAT},
+    "amount_wan": {**_BODY, **_BORDER, **_RIGHT, "num_format": AMOUNT_WAN_FORMAT},
+    "amount_wan_total": {**_BOLD, **_BORDER, **_RIGHT, "num_format": AMOUNT_WAN_FORMAT},
+    "percent": {**_BODY, **_BORDER, **_RIGHT, "num_format": PERCENT_FORMAT},
     "link": {**_BODY, **_BORDER, **_LEFT, "font_color": f"#{COLOURS['link']}", "underline": 1},
     "heading": {**_BOLD},
 }
+
+LINE_HEIGHT = 15  # points per line of 10 pt text
+
+
+def wrapped_lines(text: object, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide (a CJK character is two)."""
+    size = sum(2 if ord(char) >= 0x2E80 else 1 for char in str(text or ""))
+    return max(1, -(-size // max(int(width) - 1, 1)))
+
 
 # A finding's severity → the fill its cell gets.
 MARK_FILLS = {"error": COLOURS["error"], "warning": COLOURS["warning"]}

@@ -23,7 +23,7 @@ def write_merged(result: MergeResult, output: str | Path, *, password: str = DEF
     report = Report(result.findings)
     findings = report.sorted()
     notes = cell_marks(findings, set(sheet_titles(result.filing)) | {layout.COVER_SHEET})
-    front = [summary_sheet(result), report_sheet(findings, _summary_line(result, report))]
+    front = [summary_sheet(result), report_sheet(findings, _summary_line(result, report), result.filing.resolved_form())]
     return write_filing(result.filing, output, password=password, inputs=inputs, notes=notes, front=front,
                        back=[detail_sheet(result)])
 

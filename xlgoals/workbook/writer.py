@@ -16,12 +16,20 @@ from .. import layout
 from ..fileio import atomic_output
 from ..frameworks import Framework, load_framework
 from ..layout import Form, load_form
-from ..errors import InputFileError
+from ..errors import InputFileError, OutputFileError
 from ..model import Filing, Project, value_at
 from .builder import DEFAULT_PASSWORD, draw_project_sheet, sheet_title
 from .marks import Note
 from .sheets import Sheet, cover_sheet, meta_sheet
 from .xlsx import STREAM_ABOVE_SHEETS, Book
+
+
+def check_workbook_name(path: str | Path) -> Path:
+    """A workbook this toolkit writes is an .xlsx file; under another name (.xls, .xlsm) Excel refuses to open it."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise OutputFileError(f"工作簿只能保存为 .xlsx 文件，请把输出文件名改为 {path.with_suffix('.xlsx').name}。", path)
+    return path
 
 
 def build_template(path: str | Path, *, unit: str, year: int, form: str | Path | Form | None = None,
@@ -51,6 +59,7 @@ def write_filing(filing: Filing, path: str | Path, *, password: str = DEFAULT_PA
 def _write(path: str | Path, filing: Filing, sheets: Sequence[tuple[str, Project | None]], *,
            password: str, inputs: tuple[str | Path, ...] = (), notes: Mapping[tuple[str, str], Note] | None = None,
            front: Sequence[Sheet] = (), back: Sequence[Sheet] = ()) -> Path:
+    check_workbook_name(path)
     form, framework = filing.resolved_form(), filing.resolved_framework()
     _check_fits(filing, form)
     # XlsxWriter's thousands of part files go into a private folder beside the output (the output's

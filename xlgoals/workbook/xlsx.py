@@ -8,7 +8,7 @@ merge write thousands of form sheets in seconds. It cannot protect a workbook's 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -312,7 +312,7 @@ def _chart(workbook: xlsxwriter.Workbook, ws: Worksheet, chart: Chart) -> None:
                           "categories": [ws.name, chart.first - 1, chart.names - 1, chart.last - 1, chart.names - 1],
                           "values": [ws.name, chart.first - 1, column - 1, chart.last - 1, column - 1]})
     drawn.set_title({"name": chart.title})
-    drawn.set_y_axis({"name": chart.axis})
+    drawn.set_y_axis({"name": chart.axis, "num_format": "#,##0", "name_font": {"rotation": 0}})
     drawn.set_size({"width": 980, "height": 340})
     ws.insert_chart(chart.anchor, drawn)
 
@@ -323,16 +323,19 @@ def _note_options(text: str) -> dict[str, Any]:
 
 
 def page_setup(ws: Worksheet, last_row: int, last_col: int, *, landscape: bool = False,
-               title_rows: int | None = 2) -> None:
-    """A4, fitted to one page wide, centred, with the sheet name and page numbers in the footer."""
+               title_rows: tuple[int, int] | None = (1, 2), breaks: Sequence[int] = ()) -> None:
+    """A4, fitted to one page wide, centred, with the sheet name and page numbers in the footer;
+    ``breaks`` are the rows that start a new page."""
     ws.set_paper(9)
     ws.set_landscape() if landscape else ws.set_portrait()
     ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
-    ws.set_header("", {"margin": 0.3})
-    ws.set_footer("&C&9&A　第 &P 页，共 &N 页", {"margin": 0.3})
+    ws.set_margins(**styles.PRINT_MARGINS)
+    ws.set_header("", {"margin": styles.PRINT_HEADER_MARGIN})
+    ws.set_footer(styles.PRINT_FOOTER, {"margin": styles.PRINT_HEADER_MARGIN})
     ws.center_horizontally()
     if title_rows:
-        ws.repeat_rows(0, title_rows - 1)
+        ws.repeat_rows(title_rows[0] - 1, title_rows[1] - 1)
+    if breaks:
+        ws.set_h_pagebreaks([row - 1 for row in breaks])
     ws.print_area(xl_range(0, 0, max(last_row, 1) - 1, last_col - 1))
     ws.hide_gridlines(2)
