@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -75,6 +76,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InputFileError, OutputFileError, XlgoalsError
 from .fileio import check_input
+from .outputs import check_output, destination, name_fits, outputs, private_file
 from .values import amount_text
 
 if TYPE_CHECKING:
@@ -86,6 +88,7 @@ SCHEMA_VERSION = 2
 LOCK_TIMEOUT = 10.0  # seconds to wait for another program's lock before giving up
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_JOURNAL = "-journal"  # the name SQLite gives its rollback journal, beside the database
 _VERSION_TABLE = "xlgoals_schema"
 _TABLES = ("filings", "projects", "indicators")
 
@@ -184,37 +187,17 @@ def archive_filing(db: str | Path, filing: Filing, *, source: str | None = None)
 
     The database and its tables are created when missing. Everything happens in one transaction:
     if anything fails, the archive is left as it was. ``source`` (default: ``filing.source``) records
-    the file the filing came from.
+    the file the filing came from. Inside :func:`xlgoals.outputs.outputs` the transaction is
+    committed when the command's files are in place, or not at all.
     """
     path = Path(db)
     unit, year = _filing_key(filing, path)
-    existed = _check_output_path(path)
-    connection = None
-    try:
-        connection = _connect(path, OutputFileError)
-        connection.execute("PRAGMA foreign_keys = ON")
-        connection.execute("BEGIN IMMEDIATE")  # take the write lock now: no half-read state
-        _prepare_schema(connection, path)
-        count = _replace(connection, path, filing, unit, year, source)
-        connection.execute("COMMIT")
-        return count
-    except BaseException as error:
-        if connection is not None and connection.in_transaction:
-            try:
-                connection.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # closing without commit rolls back as well
-        if isinstance(error, sqlite3.Error):
-            raise OutputFileError(_problem(error), path) from None
-        if isinstance(error, UnicodeEncodeError):
-            raise OutputFileError("申报数据中含有无法存储的字符（不完整的 Unicode 字符），请检查后再存档；"
-                                  "存档未作改动。", path) from None
-        raise
-    finally:
-        if connection is not None:
-            connection.close()
-        if not existed:
-            _remove_if_empty(path)
+    check_archive(path)
+    with outputs() as batch:
+        staged = _Archiving(path, filing, unit, year, source)
+        batch.add(staged)
+        staged.stage()
+    return staged.count
 
 
 def load_archived(db: str | Path, *, unit: str, year: int) -> Filing:
@@ -289,17 +272,118 @@ def _filing_key(filing: Filing, path: Path) -> tuple[str, int]:
     return unit, year
 
 
-def _check_output_path(path: Path) -> bool:
-    """Whether the file exists; refuses a directory, a missing folder and a file that is no SQLite database."""
+def check_archive(path: str | Path) -> Path:
+    """``path`` as an archive to write: refuses a directory, a missing folder, what no output may be
+    (:func:`xlgoals.outputs.check_output`), a name too long for its journal and a file that is no
+    SQLite database."""
+    path = Path(path)
     if path.is_dir():
         raise OutputFileError("存档路径是一个目录，请指定数据库文件名（如 archive.db）。", path)
     if not path.parent.is_dir():
         raise OutputFileError("存档所在的目录不存在，请先创建目录或另选位置。", path)
-    if not path.exists():
-        return False
-    _check_header(path, OutputFileError,
-                  "不是 SQLite 数据库，不能用作存档；请另选存档文件名（如 archive.db），以免覆盖该文件。")
-    return True
+    check_output(path)
+    target = destination(path)
+    if not name_fits(target.parent, target.name + _JOURNAL):
+        raise OutputFileError(f"存档文件名过长：数据库要在旁边建立名为“…{_JOURNAL}”的临时文件，"
+                              "请改用较短的文件名。", path)
+    if target.exists():
+        _check_header(target, OutputFileError,
+                      "不是 SQLite 数据库，不能用作存档；请另选存档文件名（如 archive.db），以免覆盖该文件。",
+                      being_created=True)
+    return path
+
+
+class _Archiving:
+    """One archiving, staged: into an existing archive, an open write transaction (its lock held);
+    for a new archive, a complete database under a private name that appears under ``path`` at
+    once, complete, when published (two first archivings at the same moment: the second goes into
+    the first's database)."""
+
+    final = True  # a committed transaction cannot be put back: published after the files
+
+    def __init__(self, path: Path, filing: Filing, unit: str, year: int, source: str | None):
+        self.path, self.target = path, destination(path)
+        self.filing, self.unit, self.year, self.source = filing, unit, year, source
+        self.connection: sqlite3.Connection | None = None
+        self.temp: Path | None = None
+        self.count = 0
+
+    def stage(self) -> None:
+        if self.target.exists():
+            self._open(self.target)
+            return
+        self.temp = private_file(self.target.parent, self.path)
+        connection = self._open(self.temp, new=True)
+        self._end(connection, "COMMIT")
+        self.connection = None
+
+    def publish(self, keep: bool) -> None:
+        if self.temp is not None and not self._appear():
+            self._open(self.target)  # another archiving created it meanwhile: go into that one
+        if self.connection is not None:
+            self._end(self.connection, "COMMIT")
+
+    def restore(self) -> None:
+        """Nothing to put back: published last, after every file is in place."""
+
+    def discard(self) -> None:
+        if self.connection is not None:
+            try:
+                if self.connection.in_transaction:
+                    self.connection.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # closing without commit rolls back as well
+            self.connection.close()
+            self.connection = None
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+
+    def _open(self, database: Path, *, new: bool = False) -> sqlite3.Connection:
+        """A connection to ``database`` in a write transaction with the filing stored (not committed)."""
+        self.connection = connection = _connect(database, OutputFileError, create=new, path=self.path)
+        try:
+            if new:
+                connection.execute("PRAGMA journal_mode = OFF")  # a private file: nothing to roll back into
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("BEGIN IMMEDIATE")  # take the write lock now: no half-read state
+            _prepare_schema(connection, self.path)
+            self.count = _replace(connection, self.path, self.filing, self.unit, self.year, self.source)
+        except BaseException as error:
+            raise self._refusal(error) from None
+        return connection
+
+    def _end(self, connection: sqlite3.Connection, statement: str) -> None:
+        try:
+            connection.execute(statement)
+        except sqlite3.Error as error:
+            raise self._refusal(error) from None
+        connection.close()
+        self.connection = None
+
+    def _appear(self) -> bool:
+        """Put the new database under its name unless one is there already; whether it went in."""
+        try:
+            os.link(self.temp, self.target)  # fails if the name exists: never replaces another's archive
+        except FileExistsError:
+            return False
+        except OSError as error:  # no hard links here (FAT, some network drives)
+            if os.path.lexists(self.target):
+                return False
+            try:
+                os.rename(self.temp, self.target)
+            except OSError:
+                raise OutputFileError.from_os_error(error, self.path) or error from None
+        self.temp.unlink(missing_ok=True)
+        self.temp = None
+        return True
+
+    def _refusal(self, error: BaseException) -> BaseException:
+        if isinstance(error, sqlite3.Error):
+            return OutputFileError(_problem(error), self.path)
+        if isinstance(error, UnicodeEncodeError):
+            return OutputFileError("申报数据中含有无法存储的字符（不完整的 Unicode 字符），请检查后再存档；"
+                                   "存档未作改动。", self.path)
+        return error
 
 
 def _prepare_schema(connection: sqlite3.Connection, path: Path) -> None:
@@ -402,15 +486,6 @@ def _check_lossless(path: Path, filing: Filing, unit: str, year: int, stored: li
     raise OutputFileError(f"申报数据的 {field} 取值无法原样存档，存档未作改动。", path)
 
 
-def _remove_if_empty(path: Path) -> None:
-    """A database file created by a failed first archive holds nothing: do not leave it behind."""
-    try:
-        if path.is_file() and path.stat().st_size == 0:
-            path.unlink()
-    except OSError:
-        pass
-
-
 # --- reading ----------------------------------------------------------------------------------
 
 
@@ -464,25 +539,30 @@ def _absent(connection: sqlite3.Connection, unit: str, year: int) -> str:
 # --- shared -----------------------------------------------------------------------------------
 
 
-def _connect(path: Path, error: type[XlgoalsError], *, read_only: bool = False) -> sqlite3.Connection:
-    """A connection in autocommit mode: transactions are begun and ended explicitly."""
+def _connect(database: Path, error: type[XlgoalsError], *, read_only: bool = False, create: bool = False,
+             path: Path | None = None) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are begun and ended explicitly); only ``create``
+    makes a missing file. ``path`` is the name errors give (default ``database``)."""
+    mode = "ro" if read_only else "rwc" if create else "rw"
     try:
-        if read_only:
-            return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=LOCK_TIMEOUT,
-                                   isolation_level=None)
-        return sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None)
+        return sqlite3.connect(f"{database.resolve().as_uri()}?mode={mode}", uri=True, timeout=LOCK_TIMEOUT,
+                               isolation_level=None)
     except sqlite3.Error as problem:
-        raise error(_problem(problem), path) from None
+        raise error(_problem(problem), path or database) from None
 
 
-def _check_header(path: Path, error: type[XlgoalsError], message: str) -> None:
+def _check_header(path: Path, error: type[XlgoalsError], message: str, *, being_created: bool = False) -> None:
+    """Refuse a file that is no SQLite database; an empty one is a new database. ``being_created``:
+    also pass the start of a header (zeros, or the magic cut short) another program may be writing
+    this moment, which SQLite itself checks under its lock."""
     try:
         with path.open("rb") as handle:
             head = handle.read(len(_SQLITE_MAGIC))
     except OSError:
         raise error("无法读取存档数据库，请确认文件未被占用且有读写权限。", path) from None
-    if head and head != _SQLITE_MAGIC:  # an empty file is a new database
-        raise error(message, path)
+    if not head or head == _SQLITE_MAGIC or being_created and _SQLITE_MAGIC.startswith(head.rstrip(b"\0")):
+        return
+    raise error(message, path)
 
 
 def _schema_version(connection: sqlite3.Connection, path: Path, error: type[XlgoalsError]) -> int | None:

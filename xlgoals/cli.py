@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import XlgoalsError
+from .errors import Terminated, XlgoalsError
 from .usage import App, choice, run, whole
 
 app = App(name="xlgoals", help="财政项目支出绩效目标表工具：生成模板、导入、校验、填充、合并、导出。")
@@ -45,11 +45,19 @@ def user_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except XlgoalsError as error:
             _stop(error)
-        except KeyboardInterrupt:
-            err.print("已取消。")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as interrupt:
+            raise typer.Exit(_interrupted(interrupt)) from None
 
     return run
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> int:
+    """Ctrl-C or a request to stop: one line, and the shell's exit code for the signal."""
+    if isinstance(interrupt, Terminated):
+        err.print("已中止（收到终止信号），未生成输出文件。")
+        return 128 + interrupt.signal_number
+    err.print("已取消。")
+    return 130
 
 
 def _stop(error: XlgoalsError) -> NoReturn:
@@ -123,19 +131,20 @@ def template(
 @app.command("import")
 @user_errors
 def import_(
-    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要导入的文件：已发布表格的 PDF 或其文本（.txt），或 .json、.xlsx", readable=False)],
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要导入的文件：已发布的表格（.pdf、网页 .html/.htm、Word .docx、Excel .xls/.xlsx、文本 .txt），或本工具的 .json、.xlsx", readable=False)],
     output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出文件")],
     framework: Annotated[str | None, typer.Option("--framework", metavar="框架", help="已发布表格使用的指标框架（默认：自动识别）")] = None,
+    form: Annotated[str | None, typer.Option("--form", metavar="表样", help="已发布表格的表样编号或自定义表样文件（默认：按栏目名称自动识别）")] = None,
     fmt: Annotated[ImportFormat, choice(ImportFormat, "--format", help="输出格式：xlsx 工作簿或 json")] = ImportFormat.xlsx,
     password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
 ) -> None:
-    """把已发布的绩效目标表（PDF 或其文本）或已有数据（.json、.xlsx）导入为模板工作簿（或 JSON）。"""
+    """把已发布的绩效目标表（PDF、网页、Word、Excel 或其文本）或已有数据（.json、.xlsx）导入为模板工作簿（或 JSON）。"""
     from .export import export_filing
     from .inputs import combine, import_source
     from .workbook.writer import write_filing
 
     inputs = _once(inputs)
-    imported = [import_source(path, framework=framework) for path in inputs]
+    imported = [import_source(path, framework=framework, form=form) for path in inputs]
     filing = combine([found for found, _ in imported], inputs)
     if fmt is ImportFormat.json:
         export_filing(filing, output, "json", inputs=tuple(inputs))
@@ -189,8 +198,8 @@ def validate(
 ) -> None:
     """校验绩效目标表：列出每个问题及其单元格。退出码：0 无错误，1 有强制性错误，2 文件无法读取。"""
     from .errors import InputFileError
-    from .fileio import atomic_output
     from .merge import collect_inputs
+    from .outputs import atomic_output, outputs
     from .rules import Report, load_settings, validate as run_validate
 
     report, unreadable, files = Report(), 0, []
@@ -211,34 +220,35 @@ def validate(
             raise InputFileError("--annotate 一次只能用于一个文件，请逐个校验。", annotate)
     except XlgoalsError as error:
         _stop(error)
-    for path in _once(files):
-        try:
-            single = run_validate(path, settings)
-        except XlgoalsError as error:
-            err.print(f"错误：{error}", markup=False, soft_wrap=True)
-            unreadable += 1
-            continue
-        report.findings += single.findings
-        report.files += single.files
-        if annotate is not None:
-            from .workbook.annotate import annotate_workbook
+    try:
+        with outputs():  # the annotated copy and the report file: both, or neither
+            for path in _once(files):
+                try:
+                    single = run_validate(path, settings)
+                except XlgoalsError as error:
+                    err.print(f"错误：{error}", markup=False, soft_wrap=True)
+                    unreadable += 1
+                    continue
+                report.findings += single.findings
+                report.files += single.files
+                if annotate is not None:
+                    from .workbook.annotate import annotate_workbook
 
-            try:
-                annotate_workbook(path, single, annotate)
-            except XlgoalsError as error:
-                _stop(error)
+                    annotate_workbook(path, single, annotate)
+            if output is not None:
+                if fmt is ReportFormat.json:
+                    text = report.to_json()
+                else:
+                    buffer = Console(file=io.StringIO(), width=160, color_system=None, soft_wrap=True)
+                    report.render(buffer)
+                    text = buffer.file.getvalue()
+                with atomic_output(output, inputs=(*inputs, *files)) as temp:
+                    temp.write_text(text, encoding="utf-8")
+    except XlgoalsError as error:
+        _stop(error)
+    except KeyboardInterrupt as interrupt:
+        raise typer.Exit(_interrupted(interrupt)) from None
     if output is not None:
-        if fmt is ReportFormat.json:
-            text = report.to_json()
-        else:
-            buffer = Console(file=io.StringIO(), width=160, color_system=None, soft_wrap=True)
-            report.render(buffer)
-            text = buffer.file.getvalue()
-        try:
-            with atomic_output(output, inputs=(*inputs, *files)) as temp:
-                temp.write_text(text, encoding="utf-8")
-        except XlgoalsError as error:
-            _stop(error)
         if fmt is ReportFormat.text:
             out.print(f"{report.summary()} 结果已写入：{output}")
     elif fmt is ReportFormat.json:
@@ -269,18 +279,19 @@ def fill(
     password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
 ) -> None:
     """补充标准指标和一级/二级目标，沿用上年数据；列出每处改动和未能填充的地方。"""
-    from .fileio import atomic_output, check_output
     from .fill import fill_workbook
+    from .outputs import atomic_output, check_output, outputs
 
     inputs = tuple(path for path in (source, last_year, executed) if path is not None)
     check_output(output, inputs=inputs)
     if report_path is not None:
         check_output(report_path, inputs=(*inputs, output))
-    report, cells = fill_workbook(source, output, last_year=last_year, executed=executed, normalise=normalise,
-                                  sign_style=sign_style.value, password=password)
-    if report_path is not None:
-        with atomic_output(report_path, inputs=(*inputs, output)) as temp:
-            temp.write_text(report.to_json(cells), encoding="utf-8")
+    with outputs():  # the workbook and its report: both, or neither
+        report, cells = fill_workbook(source, output, last_year=last_year, executed=executed, normalise=normalise,
+                                      sign_style=sign_style.value, password=password)
+        if report_path is not None:
+            with atomic_output(report_path, inputs=(*inputs, output)) as temp:
+                temp.write_text(report.to_json(cells), encoding="utf-8")
     _render_fill_report(report, cells)
     out.print(f"{report.summary()}已写入：{output}")
 
@@ -317,8 +328,10 @@ def merge(
     archive: Annotated[Path | None, typer.Option("--archive", metavar="文件", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
 ) -> None:
     """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。退出码：0 全部合并，1 有文件未合并（其他单位或年度、没有填写项目），2 有文件无法读取。"""
-    from .fileio import atomic_output, check_output, real_path
+    from .archive import archive_filing, check_archive
+    from .fileio import real_path
     from .merge import collect_inputs, merge as run_merge
+    from .outputs import atomic_output, check_output, outputs
     from .rules import load_settings
     from .workbook.summary import write_merged
     from .workbook.writer import check_workbook_name
@@ -326,26 +339,30 @@ def merge(
     check_workbook_name(output)
     settings = load_settings(rules) if rules else None
     sources = [path for path in collect_inputs(inputs) if real_path(path) != real_path(output)]
-    outputs = [check_output(output)]  # replacing an input is refused by run_merge, which knows earlier filings
+    written = [check_output(output)]  # replacing an input is refused by run_merge, which knows earlier filings
     for extra in (report_path, archive):
         if extra is not None:
-            outputs.append(check_output(extra, inputs=(*sources, *outputs)))
+            written.append(check_output(extra, inputs=(*sources, *written)))
+    if archive is not None:
+        check_archive(archive)  # before the long part: a file that is no archive is refused now
     with _progress("读取并校验") as advance:
         result = run_merge(inputs, unit=unit, year=year, rules=settings, jobs=jobs, progress=advance,
                            exclude=output)
-    if report_path is not None:
-        with atomic_output(report_path, inputs=tuple(sources)) as temp:
-            temp.write_text(result.to_json(), encoding="utf-8")
+    refused = strict and result.errors
+    with outputs():  # the workbook, its report and the archive: all of them, or none
+        if report_path is not None:
+            with atomic_output(report_path, inputs=tuple(sources)) as temp:
+                temp.write_text(result.to_json(), encoding="utf-8")
+        if not refused:
+            write_merged(result, output, password=password, inputs=tuple(sources))
+            if archive is not None:
+                stored = archive_filing(archive, result.filing, source=str(output))
     _render_merge(result)
-    if strict and result.errors:
+    if refused:
         err.print(f"错误：有 {result.errors} 个强制性问题，按 --strict 未生成汇总文件。", markup=False)
         raise typer.Exit(1)
-    write_merged(result, output, password=password, inputs=tuple(sources))
     out.print(f"已生成汇总填报：{output}（{len(result.filing.projects)} 个项目）")
     if archive is not None:
-        from .archive import archive_filing
-
-        stored = archive_filing(archive, result.filing, source=str(output))
         out.print(f"已存入历年数据库：{archive}（{result.filing.unit} {result.filing.year}年度，{stored} 个项目）")
     left_out = result.not_merged()
     if left_out:  # the merged filing lacks these inputs: said last, and the exit code says it too
@@ -464,4 +481,7 @@ def addin_install(
 
 def main() -> None:
     """Entry point of the ``xlgoals`` script: usage mistakes are reported in Chinese too."""
+    from .outputs import stop_on_termination
+
+    stop_on_termination()
     sys.exit(run(app, err))

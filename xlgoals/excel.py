@@ -387,10 +387,13 @@ def _action(book: Any, name: str) -> Iterator[None]:
                   mode="critical")
     except Exception:  # a bug of ours: say where the details are, keep Excel usable
         log = Path(tempfile.gettempdir()) / "xlgoals-error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
+        try:
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f"详情已记录在 {log}，请把该文件发给技术支持。"
+        except OSError:  # a full disk, say: the message box still comes
+            where = f"详情无法记录（{log} 写不进去，可能磁盘已满），请截图此提示发给技术支持。"
         app.screen_updating = updating
-        app.alert(f"“{name}”出现意外错误，详情已记录在 {log}，请把该文件发给技术支持。", title=f"{TITLE} · {name}",
-                  mode="critical")
+        app.alert(f"“{name}”出现意外错误，{where}", title=f"{TITLE} · {name}", mode="critical")
     finally:
         app.screen_updating = updating
 

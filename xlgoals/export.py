@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import layout
 from .errors import OutputFileError
-from .fileio import atomic_output
+from .outputs import atomic_output
 from .layout import HORIZON_LABELS
 from .model import Filing, Project, value_at
 from .values import amount_text

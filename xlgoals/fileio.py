@@ -1,8 +1,7 @@
-"""Safe file handling: recognise what an input really is, and write outputs atomically.
+"""Safe input handling: recognise what an input really is before any parser sees it.
 
-Every entry point opens inputs through :func:`check_workbook` and writes through
-:func:`atomic_output`, so a wrong file gets one clear message and a failed run leaves no
-half-written output and never touches an input.
+Every entry point opens inputs through :func:`check_workbook`, so a wrong file gets one clear
+message and never reaches a parser; outputs are written through :mod:`xlgoals.outputs`.
 """
 
 from __future__ import annotations
@@ -12,13 +11,10 @@ import errno
 import os
 import re
 import stat
-import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputFileError, OutputFileError
+from .errors import InputFileError
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -252,43 +248,3 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
         return real_path(a) == real_path(b)
-
-
-def check_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
-    """``path`` as an output that can be written and replaces none of ``inputs``; commands with
-    several outputs check them all before writing the first, so a failure leaves none behind."""
-    path = Path(path)
-    for source in inputs:
-        if same_file(path, source) or real_path(path) == real_path(source):
-            raise OutputFileError("输出文件与输入文件相同，请另选输出文件名，以免覆盖原文件。", path)
-    if not path.parent.is_dir():
-        raise OutputFileError("输出目录不存在，请先创建目录或另选位置。", path)
-    if path.is_dir():
-        raise OutputFileError("输出路径是一个目录，请指定文件名。", path)
-    return path
-
-
-def _create_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_CREATE_MODE = _create_mode()
-
-
-@contextmanager
-def atomic_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
-    path = check_output(path, inputs=inputs)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        yield temp
-        temp.chmod(_CREATE_MODE)  # mkstemp makes it private; the output gets a new file's usual mode
-        os.replace(temp, path)
-    except PermissionError:
-        raise OutputFileError("无法写入输出文件，它可能正在 Excel 中打开，请关闭后再试。", path) from None
-    finally:
-        temp.unlink(missing_ok=True)

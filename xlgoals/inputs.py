@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import layout
 from .errors import InputFileError
-from .fileio import WORKBOOK_SUFFIXES, read_input_bytes
+from .fileio import WORKBOOK_SUFFIXES, check_workbook, read_input_bytes
 from .model import JSON_FILE, Filing
 
 # pydantic's error types, said in Chinese (its own messages are English); the model's own are Chinese.
@@ -24,34 +25,71 @@ def read_filing(path: str | Path) -> Filing:
     return import_source(path)[0]
 
 
-def import_source(path: str | Path, *, framework: str | None = None) -> tuple[Filing, list[str]]:
+def import_source(path: str | Path, *, framework: str | None = None,
+                  form: str | None = None) -> tuple[Filing, list[str]]:
     """A filing and the import report's lines (empty for workbooks and JSON, which need no guessing).
 
-    ``framework`` (an id) is how published text or PDF is read; None detects it from the text.
-    Workbooks and JSON name their own framework.
+    Published tables (text, PDF, web page, Word, a spreadsheet that is not our template) are read
+    as the form their labels name, or ``form``; ``framework`` (an id) likewise, None detects it.
+    Workbooks of the template and JSON name their own form and framework.
     """
     path = Path(path)
-    if path.suffix.lower() == ".txt":
+    suffix = path.suffix.lower()
+    result = None
+    if suffix == ".txt":
         from .textimport import import_text_file
 
-        result = import_text_file(path, framework=framework)
-        return result.filing, result.report.messages()
-    if path.suffix.lower() == ".pdf":
+        result = import_text_file(path, framework=framework, form=form)
+    elif suffix == ".pdf":
         from .pdfimport import import_pdf_file
 
-        result = import_pdf_file(path, framework=framework)
+        result = import_pdf_file(path, framework=framework, form=form)
+    elif suffix in PUBLISHED_SUFFIXES or (suffix in WORKBOOK_SUFFIXES and not _is_template(path)):
+        from . import containers
+        from .formreader import read_grid
+
+        reader = {".html": containers.html_grid, ".htm": containers.html_grid, ".docx": containers.docx_grid}
+        grid = reader.get(suffix, containers.sheet_grid)(path)
+        try:
+            result = read_grid(grid, source=str(path), form=form, framework=framework)
+        except InputFileError as error:
+            if suffix in WORKBOOK_SUFFIXES:  # neither a published table nor our template
+                raise InputFileError(f"不是由绩效目标表模板填写的工作簿（缺少模板信息），也不是已发布的绩效目标表："
+                                     f"{error.message}", path) from None
+            raise
+    if result is not None:
         return result.filing, result.report.messages()
     return _read_structured(path), []
+
+
+# Published tables in containers other than text and PDF; .xlsx/.xlsm are ours unless they lack our sheets.
+PUBLISHED_SUFFIXES = (".html", ".htm", ".docx", ".xls")
+
+
+def _is_template(path: Path) -> bool:
+    """Whether a workbook is one of ours (its cover or metadata sheet): read by the template reader."""
+    import python_calamine
+
+    check_workbook(path)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:  # noqa: BLE001 - the template reader says what is wrong with it
+        return True
+    try:
+        return bool({layout.META_SHEET, layout.COVER_SHEET} & set(book.sheet_names))
+    finally:
+        book.close()
 
 
 def _read_structured(path: Path) -> Filing:
     if path.suffix.lower() == ".json":
         return read_json(path)
-    if path.suffix.lower() in WORKBOOK_SUFFIXES or path.suffix.lower() in (".xls", ".ods"):
+    if path.suffix.lower() in WORKBOOK_SUFFIXES or path.suffix.lower() == ".ods":
         from .workbook.reader import load_filing
 
         return load_filing(path)
-    raise InputFileError("不支持的文件类型，请提供 .xlsx 工作簿、.json 文件，或已发布表格的 .pdf 文件或 .txt 文本。", path)
+    raise InputFileError("不支持的文件类型，请提供 .xlsx 工作簿、.json 文件，或已发布表格的 .pdf、.html、.docx、"
+                         ".xls/.xlsx 文件或 .txt 文本。", path)
 
 
 def read_json(path: Path) -> Filing:

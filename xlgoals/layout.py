@@ -62,6 +62,11 @@ PROJECT_PATHS: tuple[str, ...] = (
 IndicatorField = Literal["level1", "level2", "level3", "target", "target.op", "target.value", "target.unit",
                          "weight", "standard"]
 TARGET_PARTS = ("target.op", "target.value", "target.unit")
+# What ``[label_variants]`` may name: a field, a column of the indicator table (its header as
+# published copies print it), or a column published copies print and the model does not hold.
+NOT_IMPORTED = "indicators.not_imported"
+VARIANT_KEYS: tuple[str, ...] = (*PROJECT_PATHS, *(f"indicators.{name}" for name in IndicatorField.__args__),
+                                 NOT_IMPORTED)
 NATURE_WORDS = ("定量", "定性")  # what a 指标性质 column may say instead of a sign
 
 # Cover sheet 填报说明: the filing's header; department, contact and phone are inputs.
@@ -149,6 +154,7 @@ class Heading(_Data):
     text: str
     role: Literal["section", "label", "section_left"] = "section"
     height: float | None = 22
+    variants: tuple[str, ...] = ()  # how published copies print it (for the importer)
 
     @field_validator("range")
     @classmethod
@@ -250,6 +256,14 @@ class Form(_Data):
     @classmethod
     def _check_ranges(cls, value: str) -> str:
         return _range(value)
+
+    @field_validator("label_variants")
+    @classmethod
+    def _check_variants(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        unknown = [key for key in value if key not in VARIANT_KEYS]
+        if unknown:
+            raise ValueError(f"label_variants 中的“{'、'.join(unknown)}”不是字段或指标表的列")
+        return value
 
     @field_validator("title", "name")
     @classmethod

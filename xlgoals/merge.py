@@ -255,10 +255,14 @@ def _read_all(inputs: list[Path], jobs: int | None,
                 progress(len(results), len(inputs))
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for submission in pool.map(read_submission, inputs, chunksize=max(1, len(inputs) // (jobs * 4))):
-            results.append(submission)
-            if progress:
-                progress(len(results), len(inputs))
+        try:
+            for submission in pool.map(read_submission, inputs, chunksize=max(1, len(inputs) // (jobs * 4))):
+                results.append(submission)
+                if progress:
+                    progress(len(results), len(inputs))
+        except BaseException:  # Ctrl-C or SIGTERM to this process alone: the files not started stay unread
+            pool.shutdown(cancel_futures=True)
+            raise
     return results
 
 

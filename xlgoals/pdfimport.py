@@ -39,6 +39,7 @@ from pathlib import Path
 
 from .errors import InputFileError
 from .fileio import read_input_bytes
+from .grid import Cell, Grid, Row
 from .textimport import ImportResult, SourceLine, Unsure, parse_source_lines
 
 __all__ = ["extract_pdf_lines", "import_pdf_file", "PdfText"]
@@ -72,6 +73,9 @@ class PdfText:
     pages: int
     empty_pages: list[int]  # pages without any text (scans inside a text PDF)
     damaged: dict[int, int] = field(default_factory=dict)  # page (0: the whole file) → problems pdfminer met
+    # the same content as rows of cells: a row of ruled cells (each at its place across the page,
+    # its paragraphs joined by their line breaks), or a line outside any cell
+    rows: list[Row] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,6 +313,7 @@ class _Item:
     top: float
     x0: float
     cells: list[list[_Paragraph]]  # one entry per cell, in column order
+    spans: list[tuple[float, float]] | None = None  # each cell's left and right edge; None: a loose line
 
 
 def _inside(char: dict, bbox: tuple[float, float, float, float]) -> bool:
@@ -345,7 +350,8 @@ def _page_items(page: _Page, metrics: _Metrics) -> list[_Item]:
     items = []
     for top, row in rows.items():
         row.sort(key=lambda entry: entry[0][0])
-        items.append(_Item(top, row[0][0][0], [paragraphs for _, paragraphs in row]))
+        items.append(_Item(top, row[0][0][0], [paragraphs for _, paragraphs in row],
+                           [(bbox[0], bbox[2]) for bbox, _ in row]))
     items += [_Item(v.top, v.x0, [[_Paragraph(v.text, "")]]) for v in page.loose if v.text.strip()]
     items.sort(key=lambda item: (item.top, item.x0))
     return items
@@ -370,6 +376,17 @@ def _item_lines(item: _Item) -> list[tuple[str, str, str | None]]:
             else:
                 blank += paragraph.joiner + paragraph.text
     return [(text, joiner, note) for text, joiner, note in lines if text.strip()]
+
+
+def _item_row(item: _Item, page: int, line: int, notes: list[str]) -> Row:
+    """An item as a grid row: each cell's paragraphs joined by their line breaks, at its edges."""
+    texts = ["".join((p.joiner if index else "") + p.text for index, p in enumerate(paragraphs)).strip()
+             for paragraphs in item.cells]
+    if item.spans is None:
+        return Row.loose(texts[0], f"第{page}页第{line}行")
+    cells = tuple(Cell(text, left, right, f"第{page}页第{line}行第{index}格")
+                  for index, (text, (left, right)) in enumerate(zip(texts, item.spans), start=1))
+    return Row(cells, aligned=True, notes=tuple(notes))
 
 
 class _Complaints(logging.Handler):
@@ -419,16 +436,22 @@ def extract_pdf_lines(path: str | Path) -> PdfText:
     metrics = _Metrics(pages)
     lines: list[SourceLine] = []
     notes: list[tuple[int, str]] = []
+    rows: list[Row] = []
     for page in pages:
         on_page = 0
         for item in _page_items(page, metrics):
-            for text, joiner, note in _item_lines(item):
+            item_notes = []
+            item_lines = _item_lines(item)
+            for text, joiner, note in item_lines:
                 on_page += 1
                 lines.append(SourceLine(text, joiner, page.no, on_page))
                 if note:
                     notes.append((len(lines), note))
+                    item_notes.append(note)
+            if any(p.text.strip() for paragraphs in item.cells for p in paragraphs):
+                rows.append(_item_row(item, page.no, on_page - len(item_lines) + 1, item_notes))
     return PdfText(lines, notes, len(pages), [page.no for page in pages if not page.has_text],
-                   {page: count for page, count in damaged.items() if count})
+                   {page: count for page, count in damaged.items() if count}, rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,11 +497,14 @@ def _close(pdf) -> None:
             stream.close()
 
 
-def import_pdf_file(path: str | Path, *, framework: str | None = None) -> ImportResult:
-    """Read the published tables in a PDF into a Filing, with the import report.
+def import_pdf_file(path: str | Path, *, framework: str | None = None, form: str | None = None) -> ImportResult:
+    """Read the published tables in a PDF into a Filing, with the import report: the form its
+    labels name (``form`` overrides), through :func:`xlgoals.formreader.read_grid`.
 
     Every failure is one Chinese line naming the file (:class:`InputFileError`, exit code 2).
     """
+    from .formreader import read_grid
+
     path = Path(path)
     text = extract_pdf_lines(path)
     if not text.lines:
@@ -487,14 +513,26 @@ def import_pdf_file(path: str | Path, *, framework: str | None = None) -> Import
         raise InputFileError("PDF 中没有可提取的文字（可能是扫描件或图片），需要先做文字识别（OCR），"
                              "或提供原始文本、电子版 PDF。", path)
     extra = [Unsure(no, "PDF", note) for no, note in text.notes]
+    grid = Grid.of(text.rows)
+    cells = [(cell.no, int(cell.place[1:cell.place.index("页")])) for row in grid.rows for cell in row.cells if cell.no]
+
+    def page_note(line: int, after: int, page: int | None, note: str) -> None:
+        """A note about a page (or the file's structure) for both readers, at the first line or
+        cell from page ``after`` on."""
+        extra.append(Unsure(line, "PDF", note, page))
+        number = next((no for no, on in cells if on >= after), cells[-1][0] if cells else 0)
+        grid.notes.append((number, f"第{page}页" if page else "文件结构", note))
+
     for page in text.empty_pages:
         # placed at the first line after the empty page, so that it reads in page order
         after = next((no for no, line in enumerate(text.lines, start=1) if (line.page or 0) > page), len(text.lines))
-        extra.append(Unsure(after, "PDF", "这一页没有可提取的文字（可能是扫描图片），其内容没有导入，"
-                                          "请对照原表补录或先做文字识别（OCR）", page))
+        page_note(after, page + 1, page, "这一页没有可提取的文字（可能是扫描图片），其内容没有导入，"
+                                         "请对照原表补录或先做文字识别（OCR）")
     for page, count in text.damaged.items():
         first = next((no for no, line in enumerate(text.lines, start=1) if (line.page or 0) >= page), len(text.lines))
         where = "文件结构" if page == 0 else "这一页"
-        extra.append(Unsure(first, "PDF", f"PDF {where}有 {count} 处内容无法解析（文件可能已损坏），已尽量读取，"
-                                          "文字可能不全，请对照原表核对", page or None))
-    return parse_source_lines(text.lines, source=str(path), framework=framework, extra=extra)
+        page_note(first, page, page or None, f"PDF {where}有 {count} 处内容无法解析（文件可能已损坏），已尽量读取，"
+                                             "文字可能不全，请对照原表核对")
+    return read_grid(grid, source=str(path), form=form, framework=framework,
+                     read_lines=lambda: parse_source_lines(text.lines, source=str(path), framework=framework,
+                                                           extra=extra))

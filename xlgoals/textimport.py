@@ -92,21 +92,36 @@ class Unsure(NamedTuple):
     page: int | None = None
 
 
+class ReadField(NamedTuple):
+    """A field value read from a cell of a published table (grid sources: every field is listed)."""
+
+    line_no: int
+    field: str
+    text: str
+
+
 @dataclass
 class ImportReport:
     unused: list[UnusedLine] = field(default_factory=list)
     unsure: list[Unsure] = field(default_factory=list)
     # line number → (page, line on that page), for sources with pages (PDF)
     places: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # for sources read as a grid of cells, ``line_no`` numbers a cell: its place as the user finds it
+    names: dict[int, str] = field(default_factory=dict)
+    read: list[ReadField] = field(default_factory=list)
 
     def where(self, line_no: int) -> str:
-        """A line as the user finds it: 第3页第12行 in a PDF, 第120行 in a text file."""
+        """A line as the user finds it: 第3页第12行 in a PDF, 第120行 in a text file; a cell by its place."""
+        if line_no in self.names:
+            return self.names[line_no]
         if line_no in self.places:
             page, on_page = self.places[line_no]
             return f"第{page}页第{on_page}行"
         return f"第{line_no}行"
 
     def _at(self, item: UnusedLine | Unsure) -> str:
+        if item.line_no in self.names:
+            return self.names[item.line_no]
         place = self.places.get(item.line_no)
         if item.page is not None and (place is None or place[0] != item.page):
             return f"第{item.page}页"  # about a page as a whole (a page without text)
@@ -138,14 +153,15 @@ _TOKEN = re.compile(r"\S+")
 _TITLE_RE = re.compile(
     r"^(?:[^:]{0,16}财政|(?:\d{4}年度?)?(?:中央部门|部门)?)项目支出绩效目标(?:申报)?表(?:\((\d{4})年度?\))?$")
 _TITLE_YEAR_RE = re.compile(r"^(\d{4})年")
-_COVER_TITLE_RE = re.compile(r"^[^:]{0,16}绩效目标表.?填报说明$")
+_COVER_TITLE_RE = re.compile(r"^[^:]{0,16}绩效目标(?:申报)?表.?填报说明$")
 _YEAR_RE = re.compile(r"^\((\d{4})年度?\)$|^(\d{4})年度$")
 _GOALS_RE = re.compile(r"^\d{4}年度?绩效目标$|^年度绩效目标$|^绩效指标$")
 # page numbers, and the template's footer "项目名　第 2 页，共 8 页"
 _PAGE_NUMBER_RE = re.compile(r"^(?:第\d+页(?:[,/]?共\d+页)?|.{1,40}?第\d+页,?共\d+页|\d+/\d+|-\d+-)$")
 
-# The published tables this reads are the Shanghai 2020 form's (the national 申报表's are a later step).
-_FORM_SPOTS: tuple[Spot, ...] = load_form("shanghai-2020").spots
+# The published tables this reads are the Shanghai 2020 form's (xlgoals.formreader reads the others).
+LINE_FORM = "shanghai-2020"
+_FORM_SPOTS: tuple[Spot, ...] = load_form(LINE_FORM).spots
 _LABEL_OF = {spot.path: spot.label for spot in _FORM_SPOTS}
 _KIND_OF = {spot.path: spot.kind for spot in _FORM_SPOTS}
 _ONE_LINE_KINDS = ("date", "yesno", "amount")  # short values: never wrapped over two lines
@@ -596,29 +612,31 @@ _GUIDE_HEADING = "填报指引"
 _GUIDE_ITEM_RE = re.compile(r"^\s*\d{1,2}[.．、]")
 
 
-def _parse_cover(lines: list[Line], report: ImportReport) -> dict[str, tuple[int, str]]:
-    """The cover's fields (path → (line, value)); its guide text is recognised, other lines unused."""
+def parse_cover(lines: Sequence[tuple[int, str]], report: ImportReport) -> dict[str, tuple[int, str]]:
+    """The cover's fields (path → (line, value)) from its (line number, text) after its title;
+    its guide text is recognised, page numbers skipped, other lines unused."""
     values: dict[str, tuple[int, str]] = {}
     guide = in_item = False
-    for line in lines[1:]:
-        if line.kind in (Kind.BLANK, Kind.PAGE_NUMBER):
+    for no, text in lines:
+        squashed = _squash(text)
+        if not squashed or _PAGE_NUMBER_RE.match(squashed):
             continue
         if guide:
-            in_item = in_item or bool(_GUIDE_ITEM_RE.match(line.text))
+            in_item = in_item or bool(_GUIDE_ITEM_RE.match(text))
             if not in_item:
-                report.unused.append(UnusedLine(line.no, line.text))
+                report.unused.append(UnusedLine(no, text))
             continue
-        if _squash(line.text) == _GUIDE_HEADING:
+        if squashed == _GUIDE_HEADING:
             guide = True
             continue
-        if match := _COVER_LABEL_RE.match(line.text):
+        if match := _COVER_LABEL_RE.match(text):
             current = _COVER_LABEL_OF[match.group(1)]
             if current in values:
-                report.unsure.append(Unsure(line.no, current, f"封面的“{match.group(1)}”出现了不止一次，取第一处"))
+                report.unsure.append(Unsure(no, current, f"封面的“{match.group(1)}”出现了不止一次，取第一处"))
                 continue
-            values[current] = (line.no, match.group(2))
+            values[current] = (no, match.group(2))
         else:  # a cover value is one cell: it never goes on on the next line
-            report.unused.append(UnusedLine(line.no, line.text))
+            report.unused.append(UnusedLine(no, text))
     return {path: (no, value.strip()) for path, (no, value) in values.items()}
 
 
@@ -763,7 +781,7 @@ def parse_source_lines(lines: Sequence[SourceLine], *, source: str | None = None
     tables, cover_lines = _split_tables(classified, report)
     if not tables:
         raise InputFileError(NO_TABLE_MESSAGE, source)
-    cover = _parse_cover(cover_lines, report) if cover_lines else {}
+    cover = parse_cover([(line.no, line.text) for line in cover_lines[1:]], report) if cover_lines else {}
     projects, found = [], False
     for index, table in enumerate(tables):
         project, labelled = _parse_table(table, index, vocab, report)
@@ -780,7 +798,7 @@ def parse_source_lines(lines: Sequence[SourceLine], *, source: str | None = None
         if project["year"] is not None and project["year"] != year:
             report.unsure.append(Unsure(table[0].no, f"projects[{index}].year", f"年度{project['year']}与第一张表的{year}不同"))
     filing: dict = {"unit": unit, "year": year, "framework": vocab.framework.id, "projects": projects, "source": source}
-    _apply_cover(cover, filing, vocab.framework, report)
+    apply_cover(cover, filing, vocab.framework, report)
     report.unsure.sort(key=lambda item: item.line_no)
     report.unused.sort(key=lambda item: item.line_no)
     if report.places:
@@ -796,7 +814,7 @@ def _paged(item, places: dict[int, tuple[int, int]]):
     return item._replace(page=places[item.line_no][0])
 
 
-def _apply_cover(cover: dict[str, tuple[int, str]], filing: dict, framework: Framework, report: ImportReport) -> None:
+def apply_cover(cover: dict[str, tuple[int, str]], filing: dict, framework: Framework, report: ImportReport) -> None:
     """The cover's department, contact and phone go into the filing; its unit, year and framework are checked."""
     for path in ("department", "contact", "phone"):
         if path in cover:
@@ -816,6 +834,16 @@ def _apply_cover(cover: dict[str, tuple[int, str]], filing: dict, framework: Fra
     if "framework_name" in cover and _squash(cover["framework_name"][1]) != _squash(framework.name):
         no, name = cover["framework_name"]
         report.unsure.append(Unsure(no, "framework", f"封面的指标框架“{name}”不是“{framework.name}”，已按后者读取"))
+
+
+def cover_or_page_line(text: str) -> Kind | None:
+    """Whether a line is a cover title or a page number (as any form's table prints them)."""
+    squashed = _squash(text)
+    if _COVER_TITLE_RE.match(squashed):
+        return Kind.COVER_TITLE
+    if _PAGE_NUMBER_RE.match(squashed):
+        return Kind.PAGE_NUMBER
+    return None
 
 
 def parse_published_text(text: str, *, source: str | None = None, framework: str | None = None) -> ImportResult:
@@ -856,8 +884,8 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
-def import_text_file(path: str | Path, *, framework: str | None = None) -> ImportResult:
-    """Read a text file extracted from published tables. Every failure is one Chinese line naming the file."""
+def read_text_file(path: str | Path) -> str:
+    """The text of a text file (UTF-8, UTF-16 or GB18030); every failure is one Chinese line naming the file."""
     path = Path(path)
     data = read_input_bytes(path, kind="文本文件", empty="文件是空的，请重新导出文本后再试。")
     if data.startswith(b"%PDF"):
@@ -865,4 +893,15 @@ def import_text_file(path: str | Path, *, framework: str | None = None) -> Impor
     text = _decode(data)
     if text is None:
         raise InputFileError("不是文本文件，请选择从已发布的绩效目标表导出的文本（UTF-8 或 GB18030 编码）。", path)
-    return parse_published_text(text, source=str(path), framework=framework)
+    return text
+
+
+def import_text_file(path: str | Path, *, framework: str | None = None, form: str | None = None) -> ImportResult:
+    """Read a text file copied from published tables: the form its labels name (``form``
+    overrides), the Shanghai layout line by line, any other through :mod:`xlgoals.formreader`."""
+    from .formreader import read_grid
+    from .grid import text_grid
+
+    text = read_text_file(path)
+    return read_grid(text_grid(text), source=str(path), form=form, framework=framework,
+                     read_lines=lambda: parse_published_text(text, source=str(path), framework=framework))

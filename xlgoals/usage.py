@@ -22,6 +22,7 @@ from rich.cells import cell_len
 from typer._click import exceptions as click_errors
 from typer.core import TyperCommand, TyperGroup
 
+from .errors import Terminated
 from .terminal import wrap
 
 HELP_OPTIONS = ["-h", "--help"]
@@ -228,6 +229,8 @@ def run(app: typer.Typer, console) -> int:
     except click_errors.UsageError as error:
         console.print(usage_message(error), markup=False, soft_wrap=True)
         return 2
+    except Terminated as stopped:  # SIGTERM, SIGHUP: unwound like Ctrl-C, the shell's code for the signal
+        return 128 + stopped.signal_number
     except (KeyboardInterrupt, typer.Abort):
         return 130
     return code if isinstance(code, int) else 0

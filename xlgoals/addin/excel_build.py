@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import XlgoalsError
-from ..fileio import atomic_output
+from ..outputs import atomic_output
 from .package import SETTINGS, Built, ribbon_xml, with_ribbon
 from .sources import (
     CONFIG_SHEET,

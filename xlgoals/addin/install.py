@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..errors import XlgoalsError
-from ..fileio import atomic_output
+from ..outputs import atomic_output
 from .package import build_addin
 from .sources import PROJECT_NAME, xlwings_dir, xlwings_version
 

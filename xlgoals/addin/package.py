@@ -18,7 +18,7 @@ import xlsxwriter
 from defusedxml import ElementTree
 
 from ..errors import XlgoalsError
-from ..fileio import atomic_output
+from ..outputs import atomic_output
 from .sources import (
     CONFIG_SHEET,
     CONFIG_SHEET_CODENAME,

@@ -15,7 +15,8 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .. import layout
 from ..layout import Form
-from ..fileio import atomic_output, check_workbook
+from ..fileio import check_workbook
+from ..outputs import atomic_output, output_file
 from ..rules.report import Finding, Report
 from .cells import put
 from .reader import form_of_meta
@@ -35,8 +36,8 @@ def annotate_workbook(source: str | Path, report: Report, output: str | Path) ->
     form = clear_marks(workbook, source)
     mark_cells(workbook, findings)
     add_report_sheet(workbook, findings, report.summary(), form)
-    with atomic_output(output, inputs=(source,)) as temp:
-        workbook.save(temp)
+    with atomic_output(output, inputs=(source,)) as temp, output_file(temp) as file:
+        workbook.save(file)
     return Path(output)
 
 

@@ -7,17 +7,15 @@ exactly what a user would have typed into the template. Sheets are created in th
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-
 from .. import layout
-from ..fileio import atomic_output
 from ..frameworks import Framework, load_framework
 from ..layout import Form, load_form
 from ..errors import InputFileError, OutputFileError
 from ..model import Filing, Project, value_at
+from ..outputs import atomic_output, output_file, scratch_folder
 from .builder import DEFAULT_PASSWORD, draw_project_sheet, sheet_title
 from .marks import Note
 from .sheets import Sheet, cover_sheet, meta_sheet
@@ -64,10 +62,9 @@ def _write(path: str | Path, filing: Filing, sheets: Sequence[tuple[str, Project
     _check_fits(filing, form)
     # XlsxWriter's thousands of part files go into a private folder beside the output (the output's
     # own disk), not the system temp folder, which is often slow to create files in (virus scanners).
-    with atomic_output(path, inputs=inputs) as temp, \
-            tempfile.TemporaryDirectory(prefix=".xlgoals-", dir=Path(temp).parent) as scratch:
+    with atomic_output(path, inputs=inputs) as temp, scratch_folder(temp) as scratch, output_file(temp) as file:
         streaming = len(sheets) + len(front) + len(back) > STREAM_ABOVE_SHEETS
-        book = Book(Path(temp), password=password, notes=notes, streaming=streaming, scratch=scratch)
+        book = Book(file, password=password, notes=notes, streaming=streaming, scratch=scratch)
         cover_values = {spot.path: getattr(filing, spot.path, None) for spot in layout.COVER_SPOTS}
         cover = cover_sheet(form, framework, cover_values | {"framework_name": framework.name})
         meta = meta_sheet(form, framework, filing.unit, filing.year)

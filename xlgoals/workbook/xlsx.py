@@ -8,7 +8,8 @@ merge write thousands of form sheets in seconds. It cannot protect a workbook's 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import signal
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_range
 from xlsxwriter.worksheet import Worksheet
 
+from ..outputs import signals_held
 from . import styles
 from .cells import typed
 from .marks import MARK_AUTHOR, Note, sheet_reference
@@ -48,6 +50,10 @@ class _ParallelPackager(Packager):
     close, and the sheets are independent: each process writes its share of the part files that
     the zip step then reads. Where ``fork`` is missing (Windows), or a sheet has an external link
     (whose relationship is numbered while its XML is assembled), it assembles them in turn.
+
+    The workers write into the output's scratch folder, so whatever stops the parent (an error, a
+    full disk, Ctrl-C or SIGTERM to it alone) first stops them and waits for them: only then may the
+    folder be removed. A worker whose parent was killed outright stops at its next sheet.
     """
 
     def _write_worksheet_files(self) -> None:
@@ -57,20 +63,66 @@ class _ParallelPackager(Packager):
         if workers == 1 or self.in_memory or any(_external_links(ws) for ws in sheets):
             _assemble(parts)
             return
-        children = []
-        for share in range(1, workers):
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover  (the child's coverage is not collected)
-                code = 0
-                try:
-                    _assemble(parts[share::workers])
-                except BaseException:
-                    code = 1
-                os._exit(code)
-            children.append(pid)
-        _assemble(parts[0::workers])
-        if any(os.waitpid(pid, 0)[1] != 0 for pid in children):
+        children: list[int] = []
+        try:
+            parent = os.getpid()
+            for share in range(1, workers):
+                children.append(_fork(lambda share=share: _assemble(parts[share::workers], parent)))
+            _assemble(parts[0::workers])
+            failures = []
+            while children:
+                failures.append(_exit_code(os.waitpid(children[0], 0)[1]))
+                children.pop(0)
+        except BaseException:
+            _stop(children)
+            raise
+        failure = next((code for code in failures if code), 0)
+        if failure > 1:  # a worker's OSError: its errno (a full disk, say) tells the user what happened
+            raise OSError(failure, os.strerror(failure))
+        if failure:
             raise OSError("a worksheet could not be assembled")
+
+
+def _fork(work: Callable[[], None]) -> int:
+    """Run ``work`` in a forked process; its exit code is 0, the errno of an OSError, or 1.
+
+    Signals are held across the fork, so the child is inside its own handler before one arrives
+    (never unwinding through the parent's frames).
+    """
+    with signals_held() as held:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover  (the child's coverage is not collected)
+            code = 1
+            try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                work()
+                code = 0
+            except OSError as error:
+                code = error.errno if isinstance(error.errno, int) and 1 < error.errno < 256 else 1
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+    return pid
+
+
+def _stop(children: list[int]) -> None:
+    """Kill the workers and wait for them (reaped: none keeps writing into the scratch folder)."""
+    with signals_held():
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def _exit_code(status: int) -> int:
+    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1
 
 
 def _workers(parts: int) -> int:
@@ -84,8 +136,11 @@ def _external_links(ws: Worksheet) -> bool:
                for row in ws.hyperlinks.values() for url in row.values())
 
 
-def _assemble(parts: list[tuple[Worksheet, str]]) -> None:
+def _assemble(parts: list[tuple[Worksheet, str]], parent: int | None = None) -> None:
+    """Write each sheet's XML part; a worker (``parent`` given) stops once its parent has gone."""
     for ws, target in parts:
+        if parent is not None and os.getppid() != parent:
+            raise OSError("the writing process has ended")
         if ws.constant_memory:  # its rows are on disk: add the last one, then copy them in
             ws._opt_reopen()
             ws._write_single_row()
