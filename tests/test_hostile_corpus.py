@@ -111,7 +111,8 @@ def commands(case: corpus.Case, path: Path, out: Path) -> dict[str, tuple[str, .
 
 
 def fingerprints(*paths: Path) -> dict[Path, str | None]:
-    return {path: digest(path) if path.exists() else None for path in paths}
+    """What each file holds; None for what is no file (missing, a pipe, a device, a looping link)."""
+    return {path: digest(path) if path.is_file() else None for path in paths}
 
 
 def api_read(case: corpus.Case, path: Path) -> Filing:

@@ -239,6 +239,7 @@ CASES = [
     Case("yes-no-invalid", put("government_procurement", "部分"), "government_procurement", ("部分",)),
     Case("choice-invalid", put("category", "专项业务费"), "category", ("专项业务费",)),
     Case("narrative-duplicate", copy_field("overview", "basis"), "basis", ("立项依据", "项目概况")),
+    Case("text-too-long", put("overview", "长" * 32_768), "overview", ("项目概况", "32,768", "32,767")),
     # 预算
     Case("budget-current-exceeds-total", put("budget.current_year", "12,500,000"), "budget.current_year",
          ("12,500,000", "12,000,000")),
@@ -337,6 +338,13 @@ def amounts(current: str) -> Mutation:
 
 
 EDGES = [  # (id, mutation, expected {(code, project, field)})
+    # Excel's cell limit: 32,767 characters fit, one more does not, in any text the writer puts in a cell
+    ("text of 32,767 characters", put("overview", "长" * 32_767), set()),
+    ("indicator name of 32,768", row("职工文化品牌", level3="长" * 32_768),
+     {("text-too-long", 0, f"indicators[{ROW['职工文化品牌']}].level3")}),
+    ("target of 32,768", row("职工文化品牌", target="建立" + "长" * 32_766),
+     {("text-too-long", 0, f"indicators[{ROW['职工文化品牌']}].target"),
+      ("target-unparsed", 0, f"indicators[{ROW['职工文化品牌']}].target")}),
     # budget thresholds: the limit itself is no finding (last year 11,000,000; executed 10,500,000)
     ("change +30% exactly", amounts("14,300,000"), set()),
     ("change -30% exactly", amounts("7,700,000"), set()),

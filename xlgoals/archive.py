@@ -75,6 +75,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputFileError, OutputFileError, XlgoalsError
+from .fileio import check_input
 from .outputs import check_output, destination, name_fits, outputs, private_file
 from .values import amount_text
 
@@ -497,10 +498,7 @@ class _reading:
 
     def __enter__(self) -> sqlite3.Connection:
         path = self.path
-        if not path.exists():
-            raise InputFileError("存档数据库不存在，请检查路径。", path)
-        if not path.is_file():
-            raise InputFileError("这不是一个文件，请指定存档数据库文件（如 archive.db）。", path)
+        check_input(path, "存档数据库文件（如 archive.db）", missing="存档数据库不存在，请检查路径。")
         _check_header(path, InputFileError, "不是 SQLite 数据库，无法作为存档读取，请选择由 xlgoals 生成的存档文件。")
         try:
             self.connection = _connect(path, InputFileError, read_only=True)

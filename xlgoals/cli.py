@@ -67,11 +67,13 @@ def _stop(error: XlgoalsError) -> NoReturn:
 
 def _once(paths: list[Path]) -> list[Path]:
     """Each input once: a file named twice would be counted twice; the user is told."""
+    from .fileio import real_path
+
     unique: dict[str, Path] = {}
     for path in paths:
-        if str(path.resolve()) in unique:
+        if str(real_path(path)) in unique:
             err.print(f"提示：{path} 给出了不止一次，只读取一次。", markup=False, soft_wrap=True)
-        unique.setdefault(str(path.resolve()), path)
+        unique.setdefault(str(real_path(path)), path)
     return list(unique.values())
 
 
@@ -129,7 +131,7 @@ def template(
 @app.command("import")
 @user_errors
 def import_(
-    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要导入的文件：已发布的表格（.pdf、网页 .html/.htm、Word .docx、Excel .xls/.xlsx、文本 .txt），或本工具的 .json、.xlsx")],
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要导入的文件：已发布的表格（.pdf、网页 .html/.htm、Word .docx、Excel .xls/.xlsx、文本 .txt），或本工具的 .json、.xlsx", readable=False)],
     output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出文件")],
     framework: Annotated[str | None, typer.Option("--framework", metavar="框架", help="已发布表格使用的指标框架（默认：自动识别）")] = None,
     form: Annotated[str | None, typer.Option("--form", metavar="表样", help="已发布表格的表样编号或自定义表样文件（默认：按栏目名称自动识别）")] = None,
@@ -159,7 +161,7 @@ def import_(
 @app.command()
 @user_errors
 def export(
-    source: Annotated[Path, typer.Argument(metavar="文件", help="绩效目标表工作簿（.xlsx），或合并后的汇总填报")],
+    source: Annotated[Path, typer.Argument(metavar="文件", help="绩效目标表工作簿（.xlsx），或合并后的汇总填报", readable=False)],
     output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出文件")],
     fmt: Annotated[ExportFormat, choice(ExportFormat, "--format", help="json：完整数据；csv：表格；parquet：供数据分析")] = ExportFormat.json,
     table: Annotated[ExportTable | None, choice(ExportTable, "--table", help="导出汇总表或指标明细（csv、parquet）；不指定时 csv 为每个指标一行的完整表")] = None,
@@ -188,8 +190,8 @@ def export(
 
 @app.command()
 def validate(
-    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要校验的工作簿（.xlsx）或 JSON，或存放工作簿的文件夹")],
-    rules: Annotated[Path | None, typer.Option("--rules", metavar="文件", help="规则设置文件（.toml）")] = None,
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="要校验的工作簿（.xlsx）或 JSON，或存放工作簿的文件夹", readable=False)],
+    rules: Annotated[Path | None, typer.Option("--rules", metavar="文件", help="规则设置文件（.toml）", readable=False)] = None,
     fmt: Annotated[ReportFormat, choice(ReportFormat, "--format", help="text：表格；json：结构化结果")] = ReportFormat.text,
     annotate: Annotated[Path | None, typer.Option("--annotate", metavar="文件", help="另存一份标注了问题单元格的工作簿")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", metavar="文件", help="把结果写入文件（默认输出到屏幕）")] = None,
@@ -202,7 +204,12 @@ def validate(
 
     report, unreadable, files = Report(), 0, []
     for path in inputs:  # a folder: every workbook in it, as merge reads it
-        found = collect_inputs([path]) if path.is_dir() else [path]
+        try:
+            found = collect_inputs([path]) if path.is_dir() else [path]
+        except XlgoalsError as error:  # a folder that cannot be listed
+            err.print(f"错误：{error}", markup=False, soft_wrap=True)
+            unreadable += 1
+            continue
         if not found:
             err.print(f"错误：{path}：文件夹中没有工作簿（.xlsx、.xlsm）。", markup=False, soft_wrap=True)
             unreadable += 1
@@ -262,10 +269,10 @@ class SignStyleOption(str, Enum):
 @app.command()
 @user_errors
 def fill(
-    source: Annotated[Path, typer.Argument(metavar="文件", help="要填充的绩效目标表工作簿（.xlsx）")],
+    source: Annotated[Path, typer.Argument(metavar="文件", help="要填充的绩效目标表工作簿（.xlsx）", readable=False)],
     output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="输出的工作簿（不会覆盖原文件）")],
-    last_year: Annotated[Path | None, typer.Option("--from", metavar="文件", help="上年的绩效目标表（.xlsx、.json，或历年数据库 .db）")] = None,
-    executed: Annotated[Path | None, typer.Option("--executed", metavar="文件", help="上年执行数（CSV 或 xlsx：项目名称、执行数）")] = None,
+    last_year: Annotated[Path | None, typer.Option("--from", metavar="文件", help="上年的绩效目标表（.xlsx、.json，或历年数据库 .db）", readable=False)] = None,
+    executed: Annotated[Path | None, typer.Option("--executed", metavar="文件", help="上年执行数（CSV 或 xlsx：项目名称、执行数）", readable=False)] = None,
     normalise: Annotated[bool, typer.Option("--normalise", help="统一指标目标值的写法")] = False,
     sign_style: Annotated[SignStyleOption, choice(SignStyleOption, "--sign-style", help="统一写法时的比较符号：ascii 为 >=，symbol 为 ≥")] = SignStyleOption.ascii,
     report_path: Annotated[Path | None, typer.Option("--report", metavar="文件", help="把填充报告另存为 JSON")] = None,
@@ -309,19 +316,20 @@ def _render_fill_report(report, cells) -> None:
 @app.command()
 @user_errors
 def merge(
-    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="各部门提交的工作簿，或存放它们的文件夹")],
+    inputs: Annotated[list[Path], typer.Argument(metavar="文件", help="各部门提交的工作簿，或存放它们的文件夹", readable=False)],
     output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="汇总后的填报工作簿（.xlsx）")],
     report_path: Annotated[Path | None, typer.Option("--report", metavar="文件", help="把合并报告另存为 JSON")] = None,
     jobs: Annotated[int | None, whole("--jobs", metavar="进程数", low=1, help="并行读取的进程数，默认为 CPU 核数")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="有任何强制性错误（含未合并的文件）时不生成汇总文件，退出码 1")] = False,
     unit: Annotated[str | None, typer.Option("--unit", metavar="名称", help="填报单位（默认：多数文件的单位）")] = None,
     year: Annotated[int | None, whole("--year", metavar="年度", low=2000, high=2100, help="预算年度，默认为多数文件的年度")] = None,
-    rules: Annotated[Path | None, typer.Option("--rules", metavar="文件", help="规则设置文件（.toml）")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", metavar="文件", help="规则设置文件（.toml）", readable=False)] = None,
     password: Annotated[str, typer.Option("--password", metavar="密码", help="工作表保护密码")] = "xlgoals",
     archive: Annotated[Path | None, typer.Option("--archive", metavar="文件", help="同时存入历年数据库（SQLite），供下年填充和查询")] = None,
 ) -> None:
     """把各部门的绩效目标表合并为本单位的汇总填报，列出每个冲突及其处理方式。退出码：0 全部合并，1 有文件未合并（其他单位或年度、没有填写项目），2 有文件无法读取。"""
     from .archive import archive_filing, check_archive
+    from .fileio import real_path
     from .merge import collect_inputs, merge as run_merge
     from .outputs import atomic_output, check_output, outputs
     from .rules import load_settings
@@ -330,7 +338,7 @@ def merge(
 
     check_workbook_name(output)
     settings = load_settings(rules) if rules else None
-    sources = [path for path in collect_inputs(inputs) if path.resolve() != output.resolve()]
+    sources = [path for path in collect_inputs(inputs) if real_path(path) != real_path(output)]
     written = [check_output(output)]  # replacing an input is refused by run_merge, which knows earlier filings
     for extra in (report_path, archive):
         if extra is not None:

@@ -7,8 +7,10 @@ message and never reaches a parser; outputs are written through :mod:`xlgoals.ou
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
+import stat
 import zipfile
 from pathlib import Path
 
@@ -40,19 +42,59 @@ _TAG_RE = re.compile(rb'<(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>')
 _ATTRIBUTE_REF_RE = re.compile(rb'\br="([A-Z]*)(\d+)"')
 
 
+def check_input(path: str | Path, kind: str, *, missing: str = "文件不存在，请检查路径。") -> Path:
+    """``path`` as an input that is a regular file (through any symlinks), or the Chinese reason it is not.
+
+    A FIFO or a device is never opened: reading one blocks, or never ends. ``kind`` says what to
+    give instead (such as ".xlsx 工作簿"); ``missing`` is the message for a path that does not exist.
+    """
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR):
+            if os.path.lexists(path):
+                raise InputFileError("这是一个指向不存在的文件的快捷方式（符号链接），请指定实际的文件。", path) from None
+            raise InputFileError(missing, path) from None
+        raise InputFileError(cannot_read(error), path) from None
+    if stat.S_ISDIR(mode):
+        raise InputFileError(f"这不是一个文件，而是文件夹，请指定{kind}。", path)
+    if not stat.S_ISREG(mode):
+        raise InputFileError(f"这不是普通文件（而是设备、管道或套接字），无法读取，请指定{kind}。", path)
+    return path
+
+
+def cannot_read(error: OSError) -> str:
+    """Why an input could not be opened or read, in Chinese, from the system's error."""
+    if error.errno == errno.ELOOP:
+        return "符号链接（快捷方式）循环指向自己，无法打开，请指定实际的文件。"
+    if error.errno == errno.ENAMETOOLONG:
+        return "文件名或路径过长，无法打开，请把文件移到路径较短的文件夹或改用较短的文件名后再试。"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "无法读取文件：没有读取权限，或文件正被其他程序占用；请确认有读取权限并关闭占用它的程序后再试。"
+    if error.errno == errno.EIO:
+        return "读取文件时磁盘或网络出错，请把文件复制到本机后再试。"
+    return "无法读取文件，请确认文件未被占用且有读取权限。"
+
+
+def real_path(path: str | Path) -> Path:
+    """The absolute path with its symlinks followed as far as they go.
+
+    ``Path.resolve`` raises RuntimeError on a symlink loop (Python 3.11 and 3.12); the loop must
+    reach the user as the reader's message, not as a traceback.
+    """
+    return Path(os.path.realpath(path))
+
+
 def check_workbook(path: str | Path) -> Path:
     """The path of a readable .xlsx/.xlsm package, or an :class:`InputFileError` saying what it is."""
-    path = Path(path)
-    if not path.exists():
-        raise InputFileError("文件不存在，请检查路径。", path)
-    if not path.is_file():
-        raise InputFileError("这不是一个文件，请指定 .xlsx 工作簿。", path)
+    path = check_input(path, "绩效目标表工作簿（.xlsx）")
     try:
         with path.open("rb") as handle:
             head = handle.read(8)
             rest = handle.read(1 << 20) if head == _OLE_MAGIC else b""
-    except OSError:
-        raise InputFileError("无法读取文件，请确认文件未被占用且有读取权限。", path) from None
+    except OSError as error:
+        raise InputFileError(cannot_read(error), path) from None
     if not head:
         raise InputFileError("文件是空的，请重新导出或重新保存后再试。", path)
     if head == _OLE_MAGIC:
@@ -187,17 +229,15 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def read_input_bytes(path: str | Path, *, kind: str, empty: str) -> bytes:
-    """The bytes of an input file (a ``kind`` such as "PDF 文件"), or the Chinese reason there are none."""
-    path = Path(path)
-    if not path.is_file():
-        message = f"这不是一个文件，请指定{kind}。" if path.exists() else "文件不存在，请检查路径。"
-        raise InputFileError(message, path)
+def read_input_bytes(path: str | Path, *, kind: str, empty: str | None, missing: str = "文件不存在，请检查路径。") -> bytes:
+    """The bytes of an input file (a ``kind`` such as "PDF 文件"), or the Chinese reason there are none;
+    ``empty`` is the message for a blank file (None: blank is fine)."""
+    path = check_input(path, kind, missing=missing)
     try:
         data = path.read_bytes()
-    except OSError:
-        raise InputFileError("无法读取文件，请确认文件未被占用且有读取权限。", path) from None
-    if not data.strip():
+    except OSError as error:
+        raise InputFileError(cannot_read(error), path) from None
+    if empty is not None and not data.strip():
         raise InputFileError(empty, path)
     return data
 
@@ -207,4 +247,4 @@ def same_file(a: str | Path, b: str | Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
-        return a.resolve() == b.resolve()
+        return real_path(a) == real_path(b)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from . import layout
 from .errors import InputFileError
+from .fileio import read_input_bytes
 from .frameworks import Framework
 from .model import Filing, Indicator, Project
 from .targets import Target, parse_target
@@ -377,9 +378,7 @@ def _table_rows(path: Path) -> list[list[Any]]:
             return book.get_sheet_by_index(0).to_python()
         except Exception:
             raise InputFileError("执行数工作簿无法读取，请在 Excel 中重新保存后再试。", path) from None
-    if not path.is_file():
-        raise InputFileError("文件不存在，请检查路径。", path)
-    data = path.read_bytes()
+    data = read_input_bytes(path, kind="执行数文件（CSV 或 xlsx）", empty="执行数文件是空的，请填入项目名称和执行数后再试。")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return list(csv.reader(data.decode(encoding).splitlines()))

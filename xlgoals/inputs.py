@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from . import layout
 from .errors import InputFileError
-from .fileio import WORKBOOK_SUFFIXES, check_workbook
-from .model import Filing
+from .fileio import WORKBOOK_SUFFIXES, check_workbook, read_input_bytes
+from .model import JSON_FILE, Filing
 
-# pydantic's error types, said in Chinese (its own messages are English).
+# pydantic's error types, said in Chinese (its own messages are English); the model's own are Chinese.
 _SHAPE_PROBLEMS = {"extra_forbidden": "不认识的字段", "model_type": "应为对象 {…}", "dict_type": "应为对象 {…}",
-                   "model_attributes_type": "应为对象 {…}", "list_type": "应为列表 […]", "missing": "缺少此字段"}
+                   "model_attributes_type": "应为对象 {…}", "list_type": "应为列表 […]", "missing": "缺少此字段",
+                   "string_type": "应为文字（加英文双引号）"}
 
 
 def read_filing(path: str | Path) -> Filing:
@@ -90,23 +93,89 @@ def _read_structured(path: Path) -> Filing:
 
 
 def read_json(path: Path) -> Filing:
-    if not path.is_file():
-        raise InputFileError("文件不存在，请检查路径。", path)
+    """A filing from its JSON file; anything of another shape is refused with its place (``projects[0].name``)."""
+    data = read_input_bytes(path, kind="绩效目标表的 JSON 文件", empty="文件是空的，请重新导出后再试。")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
         raise InputFileError("无法以 UTF-8 读取该 JSON 文件，请检查文件编码。", path) from None
     try:
-        filing = Filing.model_validate_json(text)
+        data = _parse_json(text)
+    except _Repeated as repeated:
+        raise InputFileError(f"JSON 中“{_place(repeated.place)}”写了不止一次（后一个会悄悄覆盖前一个），"
+                             "请只保留一个。", path) from None
+    except (ValueError, RecursionError):  # json.JSONDecodeError is a ValueError
+        raise InputFileError("不是有效的 JSON，请检查文件内容。", path) from None
+    try:
+        filing = Filing.model_validate(data, context=JSON_FILE)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "文件"
-        if first["type"] == "json_invalid":
-            raise InputFileError("不是有效的 JSON，请检查文件内容。", path) from None
-        problem = _SHAPE_PROBLEMS.get(first["type"], "值不符合要求")
-        raise InputFileError(f"JSON 内容与绩效目标表的格式不符（{where}：{problem}），"
+        place = _place((*first["loc"], *([first["ctx"]["field"]] if "field" in first.get("ctx", {}) else [])))
+        problem = first["msg"] if first["type"].startswith("json_") else _SHAPE_PROBLEMS.get(first["type"], "值不符合要求")
+        if first["type"] == "literal_error":
+            problem = "只能是 " + first["ctx"]["expected"].replace("'", "").replace(" or ", " 或 ")
+        raise InputFileError(f"JSON 内容与绩效目标表的格式不符（{place or '文件'}：{problem}），"
                              "请对照 xlgoals 的 JSON 格式修改。", path) from None
     return filing.model_copy(update={"source": str(path)})
+
+
+class _Repeated(Exception):
+    """A JSON object naming a key twice, where json keeps the last in silence; ``place`` is its path."""
+
+    def __init__(self, place: tuple[str | int, ...]):
+        super().__init__(place)
+        self.place = place
+
+
+class _Twice(dict):
+    """A parsed JSON object that named ``key`` more than once."""
+
+    key: str
+
+
+def _parse_json(text: str) -> Any:
+    """JSON as Python values; a key named twice in one object raises :class:`_Repeated` with its place.
+
+    Constants outside JSON (NaN, Infinity) are refused; nesting too deep raises RecursionError.
+    """
+    twice: list[_Twice] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        data = dict(items)
+        if len(data) < len(items):
+            seen: set[str] = set()
+            data = _Twice(data)
+            data.key = next(key for key, _ in items if key in seen or seen.add(key))
+            twice.append(data)
+        return data
+
+    value = json.loads(text, object_pairs_hook=pairs, parse_constant=_no_constant)
+    if twice:
+        raise _Repeated(_find(value, ()))
+    return value
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _find(value: Any, place: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The place of the first object (in document order) that named a key twice."""
+    if isinstance(value, _Twice):
+        return (*place, value.key)
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if (found := _find(item, (*place, key))) is not None:
+            return found
+    return None
+
+
+def _place(loc: Sequence[str | int]) -> str:
+    """A place in the JSON as a reader writes it: ``projects[0].indicators[2].target``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
 
 
 def combine(filings: Sequence[Filing], paths: Sequence[Path]) -> Filing:

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputFileError
+from .fileio import cannot_read, check_input, real_path
 from .values import amount_text, canonical_amount, to_amount
 
 TEMPLATE_VERSION = "1"
@@ -564,7 +565,7 @@ def load_form(ref: str | Path | Form | None = None) -> Form:
     path = Path(ref)
     if path.suffix.lower() != ".toml" and not path.exists():
         raise InputFileError(f"找不到表样“{ref}”（内置表样：{'、'.join(builtin_forms())}），请检查名称或文件路径。")
-    return _load_file(path.resolve())
+    return _load_file(real_path(_check_form_file(path)))
 
 
 @cache
@@ -588,14 +589,21 @@ def parse_form_json(text: str, origin: str | Path) -> Form:
                              origin) from None
 
 
+def _check_form_file(path: Path) -> Path:
+    """``path`` as a form file that can be read, named as the user gave it (a link is not yet followed)."""
+    return check_input(path, "表样文件（.toml）",
+                       missing=f"找不到表样文件（内置表样：{'、'.join(builtin_forms())}），请检查名称或文件路径。")
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    _check_form_file(path)
     try:
-        if not path.is_file():
-            raise InputFileError(f"找不到表样文件（内置表样：{'、'.join(builtin_forms())}），请检查名称或文件路径。", path)
         if path.stat().st_size > MAX_FORM_BYTES:
             raise InputFileError(f"表样文件超过 {MAX_FORM_BYTES // 1024} KB，不是表样文件，请检查。", path)
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    except OSError as error:
+        raise InputFileError(cannot_read(error), path) from None
+    except UnicodeDecodeError:
         raise InputFileError("无法读取表样文件，请确认它是 UTF-8 编码的 TOML 文件。", path) from None
     try:
         return tomllib.loads(text)
@@ -629,7 +637,7 @@ def _extend(data: dict[str, Any], path: Path, chain: tuple[Path, ...]) -> dict[s
     if base_ref in builtin_forms():
         base_path = FORMS_DIR / f"{base_ref}.toml"
     else:
-        base_path = (path.parent / base_ref).resolve()
+        base_path = real_path(path.parent / base_ref)
         if base_path.suffix.lower() != ".toml":
             raise InputFileError(f"extends 的“{base_ref}”不是已知表样（内置表样：{'、'.join(builtin_forms())}），"
                                  "也不是 .toml 文件，请检查。", path)
@@ -698,6 +706,57 @@ def long_text_height(text: str | None, minimum_chars: int = 0,
 def indicator_path(index: int, field: str) -> str:
     """The model path of an indicator field, as findings report it."""
     return f"indicators[{index}].{field}"
+
+
+CELL_TEXT_LIMIT = 32_767  # Excel's most characters in a cell; XlsxWriter cuts a longer text to it, telling nobody
+_COVER_TEXTS = ("unit", "year", "department", "contact", "phone")
+
+
+class Overlong(NamedTuple):
+    """A text of a filing longer than a cell holds: its project (None: the cover), field path and length."""
+
+    project: Any
+    path: str
+    length: int
+
+
+def overlong_texts(filing: Any) -> list[Overlong]:
+    """Every text of ``filing`` longer than a cell holds (a JSON file has no such limit; a workbook does).
+
+    Reads the models' ``__dict__``: the rule runs on every validation, over every indicator row.
+    """
+    found = [Overlong(None, name, len(value)) for name in _COVER_TEXTS
+             if isinstance(value := getattr(filing, name), str) and len(value) > CELL_TEXT_LIMIT]
+    for project in filing.projects:
+        for name, value in project.__dict__.items():
+            if type(value) is str and len(value) > CELL_TEXT_LIMIT:
+                found.append(Overlong(project, name, len(value)))
+        found += [Overlong(project, f"budget.{name}", len(value)) for name, value in project.budget.__dict__.items()
+                  if type(value) is str and len(value) > CELL_TEXT_LIMIT]
+        for index, indicator in enumerate(project.indicators):
+            for name, value in indicator.__dict__.items():
+                text = value.raw if name == "target" and value is not None else value
+                if type(text) is str and len(text) > CELL_TEXT_LIMIT:
+                    found.append(Overlong(project, indicator_path(index, name), len(text)))
+    return found
+
+
+def overlong_refusal(filing: Any) -> tuple[str, str | None] | None:
+    """Why ``filing`` cannot be written whole, and the file it came from: its first text longer than a
+    cell holds, found by its cell (read from a workbook) or its place in the JSON; None when all fit."""
+    found = overlong_texts(filing)
+    if not found:
+        return None
+    project, path, length = found[0]
+    if project is None:
+        where, file = f"“{path}”", filing.source
+    elif (cell := project.cell(path))[1] is not None:
+        where, file = f"项目“{project.name or '未命名'}”（工作表“{cell[0]}”{cell[1]}）", project.source.file
+    else:
+        index = next(number for number, each in enumerate(filing.projects) if each is project)
+        where, file = f"项目“{project.name or '未命名'}”的“projects[{index}].{path}”", filing.source
+    return (f"{where}有 {length:,} 个字符，超过 Excel 单元格最多 {CELL_TEXT_LIMIT:,} 个字符的上限，"
+            "写入工作簿会被截断；请缩短后再试（xlgoals validate 列出每一处）。", file)
 
 
 @lru_cache(maxsize=4096)

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import layout
 from .errors import InputFileError, OutputFileError, XlgoalsError
-from .fileio import WORKBOOK_SUFFIXES, same_file
+from .fileio import WORKBOOK_SUFFIXES, real_path, same_file
 from .model import Filing, Project, Source
 from .rules import Finding, RuleSettings, check_filing
 
@@ -54,8 +54,8 @@ class MergeEvent:
 
 
 # Why an input was not merged, for the kinds of event that leave a submission out.
-NOT_MERGED = {"unreadable": "无法读取", "empty": "没有填写项目", "other-unit": "单位不符", "other-year": "年度不符",
-              "other-form": "表样不符", "other-framework": "指标框架不符"}
+NOT_MERGED = {"unreadable": "无法读取", "text-too-long": "文字超过单元格上限", "empty": "没有填写项目",
+              "other-unit": "单位不符", "other-year": "年度不符", "other-form": "表样不符", "other-framework": "指标框架不符"}
 
 
 def natural(text: str) -> tuple:
@@ -131,14 +131,29 @@ def collect_inputs(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found += sorted((p for p in path.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES
-                             and p.is_file() and not p.name.startswith("~$")), key=lambda p: natural(str(p)))
+            found += _workbooks_in(path)
         else:
             found.append(path)
     unique: dict[str, Path] = {}
     for path in found:
-        unique.setdefault(str(path.resolve()), path)
+        unique.setdefault(str(real_path(path)), path)
     return list(unique.values())
+
+
+def _workbooks_in(folder: Path) -> list[Path]:
+    """Every entry named like a workbook in ``folder`` and its subfolders (links to folders not followed).
+
+    An entry that is no file (a broken or looping link, a pipe) is kept: the reader says why it cannot
+    be read, and the merge lists it. A folder that cannot be listed is refused: what it holds is unknown.
+    """
+
+    def refuse(error: OSError) -> None:
+        raise InputFileError("无法打开文件夹（没有读取权限），其中的工作簿无法合并；请确认有读取权限后再试。",
+                             error.filename)
+
+    return sorted((Path(root) / name for root, _, names in os.walk(folder, onerror=refuse) for name in names
+                   if Path(name).suffix.lower() in WORKBOOK_SUFFIXES and not name.startswith("~$")),
+                  key=lambda p: natural(str(p)))
 
 
 def _repeated(paths: Sequence[str | Path]) -> list[Path]:
@@ -148,7 +163,7 @@ def _repeated(paths: Sequence[str | Path]) -> list[Path]:
     for path in map(Path, paths):
         members = [path] if not path.is_dir() else collect_inputs([path])
         for member in members:
-            key = str(member.resolve())
+            key = str(real_path(member))
             if key in seen:
                 repeated.append(member)
             seen.add(key)
@@ -160,7 +175,7 @@ def _check_output(paths: Sequence[str | Path], output: Path) -> None:
     if any(not Path(path).is_dir() and same_file(path, output) for path in paths):
         raise OutputFileError("输出文件与输入文件相同，请另选输出文件名，以免覆盖原文件。", output)
     inside = output.is_file() and output.suffix.lower() in WORKBOOK_SUFFIXES and any(
-        Path(path).is_dir() and output.resolve().is_relative_to(Path(path).resolve()) for path in paths)
+        Path(path).is_dir() and real_path(output).is_relative_to(real_path(path)) for path in paths)
     if inside and read_submission(output).status != "已跳过":
         raise OutputFileError("输出文件是要合并的文件夹中的一份提交，请另选输出文件名，以免覆盖它。", output)
 
@@ -170,7 +185,10 @@ def read_submission(path: str | Path) -> Submission:
     from .workbook.reader import filing_from_content, read_workbook
 
     path = Path(path)
-    modified = path.stat().st_mtime if path.exists() else 0.0
+    try:
+        modified = path.stat().st_mtime
+    except OSError:  # missing, a looping link, a folder without access: the reader says which
+        modified = 0.0
     try:
         content = read_workbook(path)
     except XlgoalsError as error:
@@ -197,14 +215,17 @@ def merge(
     if exclude is not None:
         _check_output(paths, Path(exclude))
     inputs = [path for path in collect_inputs(paths)
-              if exclude is None or path.resolve() != Path(exclude).resolve()]
+              if exclude is None or real_path(path) != real_path(exclude)]
     if not inputs:
         raise InputFileError("没有找到要合并的工作簿（.xlsx/.xlsm），请检查路径。")
     submissions = _read_all(inputs, jobs, progress)
+    for submission in submissions:  # the consolidated workbook would cut it: not merged, as if unreadable
+        if submission.filing is not None and (overlong := layout.overlong_refusal(submission.filing)) is not None:
+            submission.filing, submission.error, submission.status = None, overlong[0], "无法合并"
     events: list[MergeEvent] = [MergeEvent("repeated-input", str(path), None, "同一文件给出了不止一次，只读取一次。",
                                            severity="warning") for path in _repeated(paths)]
-    events += [MergeEvent("unreadable" if s.status == "无法读取" else "skipped-merged", s.path, None,
-                          f"未合并：{s.error}", severity="error" if s.status == "无法读取" else "warning")
+    events += [MergeEvent(_EVENT_OF_STATUS[s.status], s.path, None, f"未合并：{s.error}",
+                          severity="warning" if s.status == "已跳过" else "error")
                for s in submissions if s.error]
     readable = [s for s in submissions if s.filing is not None]
     if not readable:
@@ -246,6 +267,9 @@ def merge(
     merged, departments = _combine(accepted, unit, year, form, framework, events)
     findings = check_filing(merged, rules)
     return MergeResult(merged, departments, submissions, events, findings)
+
+
+_EVENT_OF_STATUS = {"无法读取": "unreadable", "无法合并": "text-too-long", "已跳过": "skipped-merged"}
 
 
 def _read_all(inputs: list[Path], jobs: int | None,

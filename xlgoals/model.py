@@ -4,6 +4,11 @@ Field names are DOMAIN.md's. Every field is validated through :mod:`xlgoals.valu
 value that cannot be read (an amount typed as "九百万", a date typed as "年初") is kept as its
 text for the checks to report. Values read from a workbook carry a :class:`Source`, which is
 not part of the JSON shape.
+
+A filing's JSON file is validated with the context :data:`JSON_FILE`: there each value must
+already be of its JSON type (a name is a string, a year a number or a string), since turning
+an object into the text ``{'a': 1}`` would hide a mistake; the filing must name its unit and
+year; fields outside the JSON shape are unknown.
 """
 
 from __future__ import annotations
@@ -15,23 +20,44 @@ from functools import cache
 from operator import attrgetter
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
 
 from .targets import Target, parse_target
 from .values import amount_text, clean_text, to_amount, to_date, to_year, to_yes_no
 
-Text = Annotated[str | None, BeforeValidator(clean_text)]
-Amount = Annotated[Decimal | str | None, BeforeValidator(to_amount),
+JSON_FILE: dict[str, Any] = {"from": "a filing's JSON file"}  # validation context: see the module docstring
+
+
+def _json_typed(coerce: Callable[[Any], Any], allowed: tuple[type, ...], expected: str) -> BeforeValidator:
+    """``coerce`` any value; in a filing's JSON file, only the JSON types ``allowed`` (and null)."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        if info.context is JSON_FILE and value is not None and \
+                (not isinstance(value, allowed) or type(value) is bool and bool not in allowed):
+            raise PydanticCustomError("json_type", expected)
+        return coerce(value)
+
+    return BeforeValidator(validate)
+
+
+Text = Annotated[str | None, _json_typed(clean_text, (str,), "应为文字（加英文双引号）")]
+Amount = Annotated[Decimal | str | None, _json_typed(to_amount, (int, float, str), "应为金额（数字或文字）"),
                    PlainSerializer(lambda v: amount_text(v) if isinstance(v, Decimal) else v, when_used="json")]
-DateValue = Annotated[dt.date | str | None, BeforeValidator(to_date)]
-YesNo = Annotated[bool | str | None, BeforeValidator(to_yes_no)]
-Year = Annotated[int | str | None, BeforeValidator(to_year)]
+DateValue = Annotated[dt.date | str | None, _json_typed(to_date, (str,), "应为日期文字，如 \"2021-01-01\"")]
+YesNo = Annotated[bool | str | None, _json_typed(to_yes_no, (bool, str), "应为 \"是\"、\"否\" 或 true、false")]
+Year = Annotated[int | str | None, _json_typed(to_year, (int, str), "应为年份，如 2021")]
+_TARGET_KEYS = frozenset(Target.model_fields)
 
 
-def _to_target(value: Any) -> Target | None:
-    """A target from its written text, a number, a Target, or an exported Target dict."""
+def _to_target(value: Any, info: ValidationInfo) -> Target | None:
+    """A target from its written text, a number, a Target, or an exported Target dict (its ``raw`` is the text);
+    in a filing's JSON file only the text or the exported dict."""
     if isinstance(value, Target) or value is None:
         return value
+    if info.context is JSON_FILE and not isinstance(value, str) and not (
+            isinstance(value, dict) and value.keys() <= _TARGET_KEYS and isinstance(value.get("raw"), str)):
+        raise PydanticCustomError("json_type", "应为目标值文字（如 \">=90%\"），或导出的目标值（含文字 raw）")
     if isinstance(value, dict):
         value = value.get("raw")
     target = parse_target(value)
@@ -51,6 +77,16 @@ class Source(BaseModel):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_shape(cls, data: Any, info: ValidationInfo) -> Any:
+        """In a filing's JSON file, provenance (``source``, the form and framework carried along) is no field."""
+        if info.context is JSON_FILE and isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                if field.exclude and name in data:
+                    raise PydanticCustomError("json_unknown", "不认识的字段", {"field": name})
+        return data
 
     def __eq__(self, other: object) -> bool:
         """Equal content: provenance (fields excluded from the JSON, like ``source``) does not count."""
@@ -188,6 +224,16 @@ class Filing(_Model):
         from .frameworks import load_framework
 
         return self.framework_spec if self.framework_spec is not None else load_framework(self.framework)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_names_unit_and_year(cls, data: Any, info: ValidationInfo) -> Any:
+        """A filing's JSON file says whose filing it is and for which year: ``{}`` is no filing of nobody."""
+        if info.context is JSON_FILE and isinstance(data, dict):
+            for name in ("unit", "year"):
+                if data.get(name) is None or isinstance(data[name], str) and clean_text(data[name]) is None:
+                    raise PydanticCustomError("json_required", "缺少此字段或为空", {"field": name})
+        return data
 
     @model_validator(mode="after")
     def _inherit_unit_and_year(self) -> Filing:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .errors import OutputFileError, Terminated, XlgoalsError
-from .fileio import same_file
+from .fileio import real_path, same_file
 
 STALE_AFTER = 3600.0  # seconds: when a private file whose process cannot be seen is taken as stale
 _HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
@@ -74,7 +74,7 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path
         raise OutputFileError("文件名过长，超过了该磁盘允许的长度，请改用较短的文件名。", path)
     target = destination(path)
     for source in inputs:
-        if same_file(target, source) or target.resolve() == destination(source).resolve():
+        if same_file(target, source) or real_path(target) == real_path(source):  # resolve() raises on a loop
             raise OutputFileError("输出文件与输入文件相同，请另选输出文件名，以免覆盖原文件。", path)
     if not target.parent.is_dir():
         raise OutputFileError("输出目录不存在，请先创建目录或另选位置。", path)

@@ -12,6 +12,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 import zipfile
 from collections.abc import Callable, Mapping
@@ -148,6 +149,30 @@ def missing(path: Path, base: Base) -> Path:
 
 def empty_file(path: Path, base: Base) -> Path:
     path.write_bytes(b"")
+    return path
+
+
+# Not a file at all, though named like one: each must be refused before it is opened (a pipe blocks
+# a reader, a device never ends) and, inside a folder given to merge, listed, never skipped.
+
+
+def symlink_loop(path: Path, base: Base) -> Path:
+    path.symlink_to(path.name)
+    return path
+
+
+def broken_symlink(path: Path, base: Base) -> Path:
+    path.symlink_to(path.with_name(f"{path.stem}-deleted{path.suffix}"))
+    return path
+
+
+def fifo(path: Path, base: Base) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def device(path: Path, base: Base) -> Path:
+    path.symlink_to("/dev/zero")
     return path
 
 
@@ -475,7 +500,7 @@ def json_invalid(path: Path, base: Base) -> Path:
 
 
 def json_wrong_shape(path: Path, base: Base) -> Path:
-    path.write_text('{"projects": [{"名称": "某项目"}]}', encoding="utf-8")
+    path.write_text('{"unit": "U", "year": 2021, "projects": [{"名称": "某项目"}]}', encoding="utf-8")
     return path
 
 
@@ -488,6 +513,24 @@ def json_deep_nesting(path: Path, base: Base) -> Path:
     """A hundred thousand nested lists: a recursive parser without a depth limit would crash."""
     path.write_text('{"projects": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
     return path
+
+
+def _json(text: str) -> Callable[[Path, Base], Path]:
+    def make(path: Path, base: Base) -> Path:
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return make
+
+
+# JSON of the wrong shape: each once turned into something else in silence.
+json_object_in_text = _json('{"unit": "U", "year": 2021, "projects": [{"name": {"a": 1}}]}')  # became "{'a': 1}"
+json_year_list = _json('{"unit": "U", "year": [2021], "projects": []}')  # became "[2021]年度"
+json_empty_object = _json("{}")  # a filing of unit None
+json_repeated_key = _json('{"unit": "U", "year": 2021, "projects": [{"name": "A"}], "projects": []}')  # the last won
+json_repeated_nested_key = _json('{"unit": "U", "year": 2021, "projects": [{"name": "A", "budget": {"total": 1, '
+                                 '"total": 2}}]}')
+json_not_a_number = _json('{"unit": "U", "year": 2021, "projects": [{"name": "A", "budget": {"total": NaN}}]}')
 
 
 def json_hostile_text(path: Path, base: Base) -> Path:
@@ -515,6 +558,10 @@ def blank_template(path: Path, base: Base) -> Path:
 CASES: tuple[Case, ...] = (
     Case("missing", missing, "文件不存在"),
     Case("empty_file", empty_file, "文件是空的"),
+    Case("symlink_loop", symlink_loop, "循环指向自己"),
+    Case("broken_symlink", broken_symlink, "指向不存在的文件"),
+    Case("fifo", fifo, "不是普通文件"),
+    Case("device", device, "不是普通文件"),
     Case("truncated", truncated, "损坏"),
     Case("not_a_zip", not_a_zip, "不是 Excel 工作簿"),
     Case("zip_bomb", zip_bomb, "解压后过大"),
@@ -556,9 +603,19 @@ CASES: tuple[Case, ...] = (
     Case("empty_workbook", empty_workbook, "缺少模板信息"),
     Case("blank_template", blank_template, filled=False),
     Case("json_invalid", json_invalid, "不是有效的 JSON", suffix=".json"),
-    Case("json_wrong_shape", json_wrong_shape, "projects.0.名称：不认识的字段", suffix=".json"),
+    Case("json_wrong_shape", json_wrong_shape, "projects[0].名称：不认识的字段", suffix=".json"),
     Case("json_not_utf8", json_not_utf8, "无法以 UTF-8 读取", suffix=".json"),
     Case("json_deep_nesting", json_deep_nesting, "不是有效的 JSON", suffix=".json"),
+    Case("json_symlink_loop", symlink_loop, "循环指向自己", suffix=".json"),
+    Case("json_fifo", fifo, "不是普通文件", suffix=".json"),
+    Case("json_device", device, "不是普通文件", suffix=".json"),
+    Case("json_object_in_text", json_object_in_text, "projects[0].name：应为文字", suffix=".json"),
+    Case("json_year_list", json_year_list, "year：应为年份", suffix=".json"),
+    Case("json_empty_object", json_empty_object, "unit：缺少此字段", suffix=".json"),
+    Case("json_repeated_key", json_repeated_key, "“projects”写了不止一次", suffix=".json"),
+    Case("json_repeated_nested_key", json_repeated_nested_key, "“projects[0].budget.total”写了不止一次",
+         suffix=".json"),
+    Case("json_not_a_number", json_not_a_number, "不是有效的 JSON", suffix=".json"),
     Case("json_hostile_text", json_hostile_text, suffix=".json"),
 )
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputFileError
+from ..fileio import check_input, read_input_bytes, real_path
 
 FRAMEWORKS_DIR = Path(__file__).parent
 
@@ -152,7 +153,8 @@ def load_framework(ref: str | Path | Framework) -> Framework:
         return ref
     if str(ref) in builtin_ids():
         return _load(FRAMEWORKS_DIR / f"{ref}.toml")
-    path = Path(ref).resolve()
+    check_input(ref, "指标框架文件（.toml）", missing=_missing())  # as given: a link is named, not its target
+    path = real_path(ref)
     return own_framework(_load(path), path)
 
 
@@ -168,13 +170,15 @@ def parse_framework(text: str, origin: str | Path) -> Framework:
         raise InputFileError(f"指标框架文件内容有误（{where}：{first['msg']}），请对照内置框架修改。", origin) from None
 
 
+def _missing() -> str:
+    return f"找不到指标框架（内置框架：{'、'.join(builtin_ids())}），请检查名称或文件路径。"
+
+
 @cache
 def _load(path: Path) -> Framework:
-    if not path.is_file():
-        known = "、".join(builtin_ids())
-        raise InputFileError(f"找不到指标框架（内置框架：{known}），请检查名称或文件路径。", path)
+    data = read_input_bytes(path, kind="指标框架文件（.toml）", empty=None, missing=_missing())
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         raise InputFileError("无法读取指标框架文件，请确认它是 UTF-8 编码的 TOML 文件。", path) from None
     return parse_framework(text, path)

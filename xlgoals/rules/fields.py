@@ -104,3 +104,4 @@ def narrative_duplicate(view: ProjectView, ctx: Context) -> list[Issue] | None:
         else:
             seen[text] = path
     return issues
+

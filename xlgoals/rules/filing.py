@@ -1,9 +1,14 @@
-"""Checks across the filing: something filled, unique project names, one unit and one year."""
+"""Checks across the filing: something filled, unique project names, one unit and one year, every text fits a cell.
+
+Filing-wide checks are registered last: the engine reports them after each project's own findings,
+in the catalogue's order.
+"""
 
 from __future__ import annotations
 
-from ..model import Filing
-from .registry import Context, Issue, rule
+from ..layout import CELL_TEXT_LIMIT, COVER_SPOTS, overlong_texts
+from ..model import Filing, Project
+from .registry import Context, Issue, Row, rule
 
 
 @rule("filing-empty", "没有填写任何项目", "error", family="filing", scope="filing",
@@ -48,3 +53,29 @@ def year_mismatch(filing: Filing, ctx: Context) -> list[Issue]:
         return []
     return [Issue("year", f"此表是 {project.year} 年度的，与填报年度 {filing.year} 不一致。", project.year, project)
             for project in filing.projects if project.year != filing.year]
+
+
+@rule("text-too-long", "文字超过单元格上限", "error", family="fields", scope="filing",
+      meaning=f"Excel 的一个单元格最多容纳 {CELL_TEXT_LIMIT:,} 个字符。更长的文字（例如 JSON 文件中的一段说明）"
+              "写入工作簿会被截断，所以导入和填充不生成含有这种文字的工作簿，合并时不并入这样的文件并说明原因；"
+              "须先缩短。")
+def text_too_long(filing: Filing, ctx: Context) -> list[Issue]:
+    return [Issue(path, f"“{_title(project, path, ctx)}”有 {length:,} 个字符，超过 Excel 单元格最多 "
+                        f"{CELL_TEXT_LIMIT:,} 个字符的上限，写入工作簿会被截断；请缩短到 {CELL_TEXT_LIMIT:,} 个字符以内。",
+                  length, project)
+            for project, path, length in overlong_texts(filing)]
+
+
+def _title(project: Project | None, path: str, ctx: Context) -> str:
+    """How the message names a text: a cover label, a form field's title, or an indicator row's column."""
+    if project is None:
+        return next(spot.label for spot in COVER_SPOTS if spot.path == path)
+    if not path.startswith("indicators["):
+        return ctx.form.title_of(path)
+    index, field = path.removeprefix("indicators[").split("].")
+    periods = sum(indicator.horizon == "period" for indicator in project.indicators)
+    labels = ctx.framework.labels
+    own = {column.field: column.label for column in ctx.form.indicator_columns if column.label}
+    column = {"level1": labels.level1, "level2": labels.level2, "level3": labels.level3, "target": labels.target,
+              "weight": own.get("weight", "权重"), "standard": own.get("standard", "指标解释")}[field]
+    return f"{Row(int(index), project.indicators[int(index)], periods).number}的{column}"

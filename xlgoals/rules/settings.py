@@ -43,12 +43,13 @@ class RuleSettings:
 
 def load_settings(path: str | Path) -> RuleSettings:
     """Read and check a rules file; any mistake is named with the rule and key."""
+    from ..fileio import read_input_bytes
+
     path = Path(path)
+    data = read_input_bytes(path, kind="规则设置文件（.toml）", empty=None, missing="找不到规则文件，请检查路径。")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputFileError("找不到规则文件，请检查路径。", path) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        data = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise InputFileError(f"规则文件不是有效的 UTF-8 TOML（{error}），请检查格式。", path) from None
     return settings_from_dict(data, path)
 

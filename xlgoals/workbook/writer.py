@@ -86,7 +86,8 @@ def _write(path: str | Path, filing: Filing, sheets: Sequence[tuple[str, Project
 
 
 def _check_fits(filing: Filing, form: Form) -> None:
-    """Refuse a filing holding a value its form has no cell for: written, it would be lost in silence."""
+    """Refuse a filing holding a value its form has no cell for, or a text longer than a cell holds:
+    written, it would be lost or cut in silence."""
     for project in filing.projects:
         for path in layout.PROJECT_PATHS:
             if path != "unit" and not form.has(path) and value_at(project, path) is not None:
@@ -95,6 +96,8 @@ def _check_fits(filing: Filing, form: Form) -> None:
         if any(indicator.horizon not in form.horizons() for indicator in project.indicators):
             raise InputFileError(f"项目“{project.name or '未命名'}”有中期绩效指标，表样“{form.name}”没有中期指标表，"
                                  "写入工作簿会丢失它们；请用含中期指标表的表样（--form）。", filing.source)
+    if (overlong := layout.overlong_refusal(filing)) is not None:
+        raise InputFileError(*overlong)
 
 
 def sheet_titles(filing: Filing) -> list[str]:
