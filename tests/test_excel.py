@@ -313,7 +313,7 @@ def test_merge_button_refuses_nothing_to_merge_and_an_open_output(submitted, tmp
     submission(blank, "空白模板", "宣教部", [])
     session = StandinExcel()
     seed = session.open(write_filing(Filing.model_validate_json(EXAMPLE.read_text(encoding="utf-8")), tmp_path / "a.xlsx"))
-    for folder, said in ((empty, "没有找到要合并的工作簿"), (broken, "损坏.xlsx"), (blank, "没有可汇总的项目")):
+    for folder, said in ((empty, "没有找到要合并的工作簿"), (broken, "损坏.xlsx"), (blank, "没有可合并的项目")):
         [message] = session.press("MergeFolder", str(folder), str(tmp_path / "汇总.xlsx"))
         assert said in message, message
         assert not (tmp_path / "汇总.xlsx").exists()

@@ -230,9 +230,6 @@ def merge_folder(folder: str = "", output: str = "", book: Any = None) -> MergeR
 
         try:
             result = run_merge([folder], jobs=1, progress=progress, exclude=target)
-            if not result.filing.projects:
-                raise RibbonError(f"“{folder}”中没有可汇总的项目，未生成汇总文件。\n"
-                                  + "\n".join(_event_lines(result)))
             app.status_bar = f"汇总各部门表格：正在写入 {target.name}……"
             write_merged(result, target, inputs=tuple(submission.path for submission in result.submissions))
         finally:
