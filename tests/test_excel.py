@@ -9,9 +9,7 @@ from __future__ import annotations
 import copy
 import inspect
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +25,7 @@ from tests.conftest import EXAMPLE
 from tests.support import xlwings_standin as standin
 from tests.support.cli import digest, run
 from tests.support.ribbon import StandinExcel, py_text
+from tests.support.submissions import conflicting_submissions, submission
 from tests.support.xlwings_standin import TEST_ONLY, Book
 
 STANDARD = "投入与管理"
@@ -238,23 +237,11 @@ def test_round_trips_per_sheet_not_per_cell(example_data, tmp_path):
 # --------------------------------------------------------------------------- 汇总各部门表格
 
 
-def submission(folder, name: str, department: str | None, indexes, **changes):
-    seed = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    data = {**seed, "department": department, "projects": [seed["projects"][i] for i in indexes], **changes}
-    return write_filing(Filing.model_validate(data), folder / f"{name}.xlsx")
-
-
 @pytest.fixture(scope="module")
 def submitted(tmp_path_factory):
-    """Departments' files with every kind of event: a resubmission, a project sent twice, another year, a broken file."""
+    """Every kind of merge event, in a folder whose name cmd.exe would misread."""
     folder = tmp_path_factory.mktemp("各部门 & 100%")
-    submission(folder, "宣教部", "宣教部", [0, 1])
-    old = submission(folder, "劳模处-初稿", "劳模处", [2])
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
-    submission(folder, "劳模处-终稿", "劳模处", [2, 3])
-    submission(folder, "财务部", "财务部", [4, 1])
-    submission(folder, "去年", "宣教部", [0], year=2019)
-    (folder / "损坏.xlsx").write_bytes(b"PK\x03\x04broken")
+    conflicting_submissions(folder)
     return folder
 
 
@@ -271,19 +258,19 @@ def test_merge_button_gives_the_clis_result(submitted, seed_workbook, tmp_path):
     opened = [b.fullname for b in book.app.books]
     assert opened == [str(seed_workbook.resolve()), str(target.with_suffix(".xlsx").resolve())]
     merged = load_filing(target.with_suffix(".xlsx"))
-    assert len(merged.projects) == expected["projects"] == 6
+    assert len(merged.projects) == expected["projects"] == 7
     said = [line for line in cli.stdout.splitlines()  # the CLI's lines below its table of inputs
             if not set(line) & set("│┃┏┗━─┡└╇┌") and not line.startswith(("输入文件", "已生成汇总填报"))]
-    assert len(said) == 5 and said[-1].startswith("校验：")
+    assert len(said) == 7 and said[-1].startswith("校验：")  # 4 files left out, 2 projects sent twice
     for line in said:
         assert line in message, line
     [left_out] = [line for line in cli.stderr.splitlines() if line.startswith("注意：")]
-    assert left_out.split("；")[0] in message  # 2 个输入文件未合并（…），汇总填报不含它们的项目
-    assert "合并了 3 个文件、3 个部门的 6 个项目" in message
+    assert left_out.split("；")[0] in message  # 注意：3 个输入文件未合并（…），汇总填报不含它们的项目
+    assert "合并了 4 个文件、4 个部门的 7 个项目" in message
     statuses = book.app.statuses
-    assert statuses[-1] is False and "汇总各部门表格：已读取 6/6 个文件……" in statuses
+    assert statuses[-1] is False
     assert [s for s in statuses if isinstance(s, str) and "已读取" in s] == \
-        [f"汇总各部门表格：已读取 {n}/6 个文件……" for n in range(1, 7)]
+        [f"汇总各部门表格：已读取 {n}/8 个文件……" for n in range(1, 9)]
     assert all(digest(path) == value for path, value in hashes.items())
     # the result the button returns is the merge core's, field for field
     ribbon = excel.merge_folder(str(submitted), str(tmp_path / "again.xlsx"), book=book).to_dict()

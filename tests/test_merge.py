@@ -15,15 +15,8 @@ from hypothesis import strategies as st
 from xlgoals import Filing, load_filing, write_filing
 from xlgoals.merge import merge
 from xlgoals.layout import DETAIL_SHEET, SUMMARY_SHEET
-from tests.conftest import EXAMPLE
 from tests.support.cli import digest, run
-
-SEED = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-
-
-def submission(folder: Path, name: str, department: str | None, indexes, **changes) -> Path:
-    data = {**SEED, "department": department, "projects": [SEED["projects"][i] for i in indexes], **changes}
-    return write_filing(Filing.model_validate(data), folder / f"{name}.xlsx")
+from tests.support.submissions import SEED, conflicting_submissions, submission
 
 
 def originals() -> dict[str, object]:
@@ -53,15 +46,7 @@ def test_random_splits_merge_back_field_by_field(split, tmp_path_factory):
 def conflicts(tmp_path_factory):
     """Three departments, one resubmission, one project sent twice, one other year, one broken file."""
     folder = tmp_path_factory.mktemp("conflicts")
-    submission(folder, "宣教部", "宣教部", [0, 1])
-    old = submission(folder, "劳模处-初稿", "劳模处", [2])
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
-    submission(folder, "劳模处-终稿", "劳模处", [2, 3])
-    submission(folder, "财务部", "财务部", [4, 1])  # project 1 also sent by 宣教部
-    submission(folder, "去年", "宣教部", [0], year=2019)
-    submission(folder, "外单位", "其他", [0], unit="上海市某局")
-    nameless = submission(folder, "无部门", None, [4])  # department falls back to the file name
-    (folder / "损坏.xlsx").write_bytes(b"PK\x03\x04broken")
+    nameless = conflicting_submissions(folder)
     hashes = {path: digest(path) for path in folder.iterdir()}
     out = folder / "汇总.xlsx"
     result = run("merge", str(folder), "-o", str(out), "--report", str(folder / "merge.json"), "--jobs", "2")
