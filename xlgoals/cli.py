@@ -468,7 +468,7 @@ def addin_install(
 @addin_app.command("selftest")
 @user_errors
 def addin_selftest(
-    output: Annotated[Path, typer.Option("-o", "--output", help="自检报告（文本文件）")] = Path("xlgoals-自检报告.txt"),
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="文件", help="自检报告（文本文件）")] = Path("xlgoals-自检报告.txt"),
 ) -> None:
     """在装有 Excel 的 Windows 上检查加载项：生成、载入、逐个运行按钮并与命令行的结果比较，写出一份报告。"""
     from .addin.selftest import run_selftest

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from .. import __version__
 from ..errors import XlgoalsError
-from ..outputs import atomic_output
+from ..outputs import atomic_output, check_output
 from .sources import shipped
 
 EXAMPLE = "shanghai-2020.json"
@@ -310,6 +310,7 @@ def run_selftest(output: Path, echo: Callable[[str], None]) -> list[Outcome]:
     if not sys.platform.startswith("win"):
         raise XlgoalsError(f"自检需要装有 Excel 的 Windows 电脑，本机是 {platform.system() or '其他系统'}，无法运行。"
                            "请在装有 Excel 的 Windows 电脑上运行 xlgoals addin selftest。")
+    check_output(output)  # before minutes of work
     from .selftest_windows import run
 
     return run(output, echo)
