@@ -1,4 +1,4 @@
-"""Render the README's picture with LibreOffice: a project sheet marked by 校验.
+"""Render the README's pictures with LibreOffice: a project sheet marked by 校验, and 校验结果.
 
 Run from the repository root (needs LibreOffice and poppler-utils, as the tests do)::
 
@@ -6,7 +6,7 @@ Run from the repository root (needs LibreOffice and poppler-utils, as the tests 
 
 It imports the example filing, marks it the way the 校验 button and ``xlgoals validate
 --annotate`` do (the same marks), prints the workbook to PDF with LibreOffice and renders the
-marked project sheet's first page to ``docs/images/`` (notes do not print; the fills do).
+marked project sheet's first page and 校验结果's to ``docs/images/`` (notes do not print; the fills do).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main() -> None:
         annotated = annotate_workbook(source, validate(source), directory / "校验标注.xlsx")
         pdf = libreoffice.convert(annotated, "pdf", directory)
         pages = _pages_of(pdf)
-        for name, page in (("校验标注-项目表.png", pages[MARKED_SHEET]),):
+        for name, page in (("校验标注-项目表.png", pages[MARKED_SHEET]), ("校验结果.png", pages["校验结果"])):
             rendered = libreoffice.render_png(pdf, directory / "page", first=page, last=page, dpi=90)[0]
             (OUT / name).write_bytes(rendered.read_bytes())
             print(OUT / name)

@@ -153,3 +153,11 @@ def test_a_table_that_fits_a_page_is_not_split(tmp_path):
     assert breaks, "the sheet spans pages"
     period = form.places()[0]
     assert not [row for row in breaks if period.heading_row < row <= period.last_row], breaks
+
+
+def test_every_rule_code_fits_its_column_on_one_line():
+    from xlgoals.rules import CATALOGUE
+    from xlgoals.workbook.marks import REPORT_COLUMNS
+
+    width = dict(REPORT_COLUMNS)["规则代码"]
+    assert max(len(code) for code in CATALOGUE) < width

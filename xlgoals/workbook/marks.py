@@ -26,8 +26,8 @@ LEGEND = ((MARK_FILLS["error"], SEVERITY_LABELS["error"], "错误：必须修改
           (COLOURS["input"], "可填写", "浅黄色的单元格是可以填写的地方"))
 REPORT_LEGEND_ROW = 2
 REPORT_HEADER_ROW = REPORT_LEGEND_ROW + len(LEGEND)
-REPORT_COLUMNS = (("序号", 5), ("级别", 7), ("工作表", 22), ("单元格", 7), ("说明", 50), ("填写内容", 18),
-                  ("规则代码", 20))
+REPORT_COLUMNS = (("序号", 5), ("级别", 7), ("工作表", 20), ("单元格", 7), ("说明", 44), ("填写内容", 18),
+                  ("规则代码", 30))  # every rule code on one line
 REPORT_FILE_COLUMN = ("来源文件", 16)  # only when the findings come from more than one file
 REPORT_LINK_COLUMN = 4  # 单元格, 1-based
 REPORT_SEVERITY_COLUMN = 2
