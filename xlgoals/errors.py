@@ -26,6 +26,10 @@ class InputFileError(XlgoalsError):
     """An input file cannot be read as what it claims to be (exit code 2)."""
 
 
+class NotTemplateError(InputFileError):
+    """A workbook that is not one of our templates (no metadata sheet): maybe a published table."""
+
+
 class OutputFileError(XlgoalsError):
     """An output cannot be written where asked (exit code 2)."""
 

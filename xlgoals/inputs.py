@@ -9,9 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import layout
-from .errors import InputFileError
-from .fileio import WORKBOOK_SUFFIXES, check_workbook, read_input_bytes
+from .errors import InputFileError, NotTemplateError
+from .fileio import WORKBOOK_SUFFIXES, read_input_bytes
 from .model import JSON_FILE, Filing
 
 # pydantic's error types, said in Chinese (its own messages are English); the model's own are Chinese.
@@ -44,41 +43,33 @@ def import_source(path: str | Path, *, framework: str | None = None,
         from .pdfimport import import_pdf_file
 
         result = import_pdf_file(path, framework=framework, form=form)
-    elif suffix in PUBLISHED_SUFFIXES or (suffix in WORKBOOK_SUFFIXES and not _is_template(path)):
-        from . import containers
-        from .formreader import read_grid
-
-        reader = {".html": containers.html_grid, ".htm": containers.html_grid, ".docx": containers.docx_grid}
-        grid = reader.get(suffix, containers.sheet_grid)(path)
-        try:
-            result = read_grid(grid, source=str(path), form=form, framework=framework)
-        except InputFileError as error:
-            if suffix in WORKBOOK_SUFFIXES:  # neither a published table nor our template
-                raise InputFileError(f"不是由绩效目标表模板填写的工作簿（缺少模板信息），也不是已发布的绩效目标表："
-                                     f"{error.message}", path) from None
-            raise
+    elif suffix in PUBLISHED_SUFFIXES:
+        result = _read_published(path, framework, form)
     if result is not None:
         return result.filing, result.report.messages()
-    return _read_structured(path), []
+    try:
+        return _read_structured(path), []
+    except NotTemplateError:  # a workbook without our metadata: read once more as a published table
+        try:
+            result = _read_published(path, framework, form)
+        except InputFileError as error:
+            raise InputFileError(f"不是由绩效目标表模板填写的工作簿（缺少模板信息），也不是已发布的绩效目标表："
+                                 f"{error.message}", path) from None
+        return result.filing, result.report.messages()
 
 
 # Published tables in containers other than text and PDF; .xlsx/.xlsm are ours unless they lack our sheets.
 PUBLISHED_SUFFIXES = (".html", ".htm", ".docx", ".xls")
 
 
-def _is_template(path: Path) -> bool:
-    """Whether a workbook is one of ours (its cover or metadata sheet): read by the template reader."""
-    import python_calamine
+def _read_published(path: Path, framework: str | None, form: str | None):
+    """A published table in a web page, Word document or spreadsheet, through its grid of cells."""
+    from . import containers
+    from .formreader import read_grid
 
-    check_workbook(path)
-    try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception:  # noqa: BLE001 - the template reader says what is wrong with it
-        return True
-    try:
-        return bool({layout.META_SHEET, layout.COVER_SHEET} & set(book.sheet_names))
-    finally:
-        book.close()
+    reader = {".html": containers.html_grid, ".htm": containers.html_grid, ".docx": containers.docx_grid}
+    grid = reader.get(path.suffix.lower(), containers.sheet_grid)(path)
+    return read_grid(grid, source=str(path), form=form, framework=framework)
 
 
 def _read_structured(path: Path) -> Filing:

@@ -15,7 +15,7 @@ from typing import Any
 import python_calamine
 
 from .. import layout
-from ..errors import InputFileError
+from ..errors import InputFileError, NotTemplateError
 from ..fileio import check_workbook
 from ..frameworks import Framework, builtin_ids, load_framework, own_framework
 from ..layout import Form
@@ -86,8 +86,8 @@ def content_of(path: str | Path, names: list[str], grid_of: Callable[[str], Grid
     The file reader passes python-calamine's sheets; the Excel add-in passes the open book's.
     """
     path = Path(path)
-    if layout.META_SHEET not in names:
-        raise InputFileError("不是由绩效目标表模板填写的工作簿（缺少模板信息），"
+    if layout.META_SHEET not in names:  # with our cover it is a damaged template, without maybe a published table
+        raise (InputFileError if layout.COVER_SHEET in names else NotTemplateError)("不是由绩效目标表模板填写的工作簿（缺少模板信息），"
                              "请用 xlgoals template 生成的模板填写后再试。", path)
     meta = _read_meta(grid_of(layout.META_SHEET))
     version = str(meta.get("template_version", ""))
